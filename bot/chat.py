@@ -1,0 +1,89 @@
+"""The chat message every stage passes along, and the interface of a chat source.
+
+A source (the YouTube reader, the replay of a recorded file) is an object with a `status` and
+an async iterator `messages()`; the reader task of `bot.app` puts what it yields on the queue.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["Author", "ChatMessage", "ChatSource", "Kind", "SourceState", "SourceStatus"]
+
+
+class Kind(enum.StrEnum):
+    """What a chat item is."""
+
+    TEXT = "text"
+    SUPERCHAT = "superchat"
+    SUPERSTICKER = "supersticker"
+    MEMBERSHIP = "membership"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Author:
+    """Who wrote a message, with the badges YouTube shows."""
+
+    name: str
+    id: str = ""
+    member: bool = False
+    moderator: bool = False
+    owner: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessage:
+    """One chat item, as read from YouTube or a recording.
+
+    `text` keeps standard emoji as glyphs and member emoji as `:_name:`; `emotes` lists both in
+    the order they appear. Paid items carry `amount` (a number), `currency` (an ISO code or
+    the symbol YouTube showed) and `amount_text` (as displayed, e.g. "¥1,000").
+    """
+
+    id: str
+    time: float  # when it was posted, Unix seconds
+    author: Author
+    text: str
+    kind: Kind = Kind.TEXT
+    emotes: tuple[str, ...] = ()
+    amount: float | None = None
+    currency: str | None = None
+    amount_text: str | None = None
+
+    @property
+    def paid(self) -> bool:
+        return self.kind in (Kind.SUPERCHAT, Kind.SUPERSTICKER)
+
+
+class SourceState(enum.StrEnum):
+    """Where a chat source stands, as the overlay and the terminal show it."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A source's state, with a short human reason ("stream ended", "HTTP 503, retry in 4 s")."""
+
+    state: SourceState
+    detail: str = ""
+    name: str = field(default="", compare=False)
+
+
+class ChatSource(Protocol):
+    """Anything the bot can read chat from."""
+
+    @property
+    def status(self) -> SourceStatus:
+        """The current state; read by the status line and the overlay."""
+        ...
+
+    def messages(self) -> AsyncIterator[ChatMessage]:
+        """Yield messages as they arrive; return when the source has ended for good."""
+        ...

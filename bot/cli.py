@@ -1,0 +1,217 @@
+"""The `moodbot` command: parse options, set up logging, turn errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import DataError, MoodbotError
+
+__all__ = ["main"]
+
+log = logging.getLogger("bot")
+
+DEFAULT_TRAIN = Path("data/build/train.tsv")
+DEFAULT_DEV = Path("data/build/dev.tsv")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `moodbot` and `python -m bot`; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return args.handler(args) or 0
+    except MoodbotError as exc:
+        print(f"moodbot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("moodbot: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moodbot", description="Live mood meter for VTuber streams."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("run", help="run the mood meter and serve the OBS overlay")
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--video", help="a YouTube video URL or id, @handle or channel URL")
+    source.add_argument("--replay", help="a recorded chat file (JSONL) to play")
+    p.add_argument("--speed", type=float, help="replay speed: 2 = twice as fast, 0 = as fast as possible")
+    p.add_argument("--loop", action="store_true", default=None, help="start the recording again when it ends")
+    p.add_argument("--record", help="also write every message read to this file (replay format)")
+    p.add_argument("--model", help="bundled, a model folder or a hub id")
+    p.add_argument("--host", help="address to serve the overlay on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to serve the overlay on (default 8765)")
+    p.set_defaults(handler=_run)
+
+    p = commands.add_parser("train", help="fine-tune a pre-trained encoder on labelled chat")
+    p.add_argument("--data", type=Path, action="append", help=f"labelled CSV/TSV/JSONL (repeatable; default {DEFAULT_TRAIN})")
+    p.add_argument("--dev", type=Path, help=f"labelled dev file (default {DEFAULT_DEV}, or 10%% of --data)")
+    p.add_argument("--base", default="minilm", help="encoder to start from: minilm, bundled, a folder or a hub id (default minilm)")
+    p.add_argument("--out", type=Path, default=Path("runs/model"), help="folder to write the model to (default runs/model)")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=8e-5, help="peak learning rate (default 8e-5)")
+    p.add_argument("--max-length", type=int, default=64, help="tokens kept per line (default 64)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--no-extend-vocab", action="store_true", help="do not add missing kana/kanji to the vocabulary")
+    p.add_argument("--fp32-weights", action="store_true", help="save float32 weights (default: float16, half the size)")
+    p.set_defaults(handler=_train)
+
+    p = commands.add_parser("eval", help="score a model on a labelled file, beside VADER")
+    p.add_argument("--data", type=Path, required=True, help="labelled CSV or TSV (text, label[, lang])")
+    p.add_argument("--model", default="bundled", help="bundled (default), a model folder or a hub id")
+    p.add_argument("--label-map", metavar="LABEL=CLASS,...", help="map the model's labels, e.g. LABEL_0=negative,LABEL_1=positive")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_eval)
+
+    p = commands.add_parser("data", help="rebuild the training data from the downloaded archives")
+    p.add_argument("--downloads", type=Path, default=Path("data/downloads"))
+    p.add_argument("--chat", type=Path, default=Path("data/chat"), help="our chat corpus (train.tsv, dev.tsv)")
+    p.add_argument("--out", type=Path, default=Path("data/build"))
+    p.set_defaults(handler=_data)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import load_config
+
+    overrides = {
+        "source.video": args.video,
+        "source.replay": args.replay,
+        "source.speed": args.speed,
+        "source.loop": args.loop,
+        "source.record": args.record,
+        "model.path": args.model,
+        "server.host": args.host,
+        "server.port": args.port,
+    }
+    path = args.config or (Path("config.yaml") if Path("config.yaml").is_file() else None)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    # A source given on the command line replaces the one in the config file.
+    if args.video:
+        overrides["source.replay"] = None
+    if args.replay:
+        overrides["source.video"] = None
+    config = load_config(path, overrides)
+    asyncio.run(_run_until_signalled(config))
+    return 0
+
+
+async def _run_until_signalled(config) -> None:
+    import asyncio
+    import os
+    import signal
+
+    from .app import run_bot
+
+    stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            print("\nmoodbot: stopping now", file=sys.stderr)
+            os._exit(130)  # a second Ctrl-C: the user does not want to wait for a clean stop
+        print("\nmoodbot: stopping (Ctrl-C again to force)", file=sys.stderr)
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    await run_bot(config, stop=stop)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .labelled import read_examples, split_examples
+    from .training import TrainConfig, train
+
+    data = args.data or [DEFAULT_TRAIN]
+    if not args.data and not DEFAULT_TRAIN.is_file():
+        raise DataError(f"no training data at {DEFAULT_TRAIN}: run `make data`, or give --data FILE")
+    examples = [ex for path in data for ex in read_examples(path)]
+    if args.dev:
+        dev = read_examples(args.dev)
+    elif not args.data:
+        dev = read_examples(DEFAULT_DEV)
+    else:
+        examples, dev = split_examples(examples, [0.9, 0.1], seed=args.seed)
+    config = TrainConfig(
+        base=args.base,
+        out=args.out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        max_length=args.max_length,
+        seed=args.seed,
+        device=args.device,
+        extend_vocab=not args.no_extend_vocab,
+        fp16_weights=not args.fp32_weights,
+    )
+    log.info("training %s on %d lines, dev %d lines, %d epochs", args.base, len(examples), len(dev), args.epochs)
+    result = train(config, examples, dev, progress=sys.stderr.isatty())
+    print(f"best epoch {result.best_epoch}: dev macro-F1 {result.best_macro_f1:.4f}; model saved to {result.out}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .classifier import Classifier
+    from .evaluation import evaluate, format_report, vader_predict
+    from .labelled import read_examples
+
+    if args.data.suffix.lower() not in (".csv", ".tsv"):
+        raise DataError(f"{args.data}: eval takes a .csv or .tsv file with text and label columns")
+    examples = read_examples(args.data)
+    classifier = Classifier(args.model, label_map=_parse_label_map(args.label_map))
+    report = evaluate(examples, classifier.predict)
+    baseline = evaluate(examples, vader_predict)
+    if args.json:
+        print(json.dumps({"model": args.model, **report.to_json(), "baseline": {"name": "vader", **baseline.to_json()}}))
+    else:
+        print(format_report(args.model, report, baseline))
+    return 0
+
+
+def _parse_label_map(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise DataError(f"--label-map {text!r}: write it as LABEL=CLASS,LABEL=CLASS")
+    return {label.strip(): klass.strip() for label, klass in pairs}
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .corpus import build_training_data
+
+    if not args.downloads.is_dir():
+        raise DataError(f"{args.downloads}: no such folder; run `make data`, which downloads the archives first")
+    counts = build_training_data(args.downloads, args.chat, args.out)
+    print(
+        f"wrote {args.out}/train.tsv ({counts['train']} lines: {counts['public']} public, "
+        f"{counts['chat_train']} chat x3) and {args.out}/dev.tsv ({counts['dev']} lines)"
+    )
+    return 0

@@ -1,0 +1,261 @@
+"""Configuration: read config.yaml once, check every key, hand plain frozen objects down.
+
+Each section is a frozen dataclass; `load_config` rejects unknown keys (with a hint), wrong
+types and out-of-range values with one line naming the key. Durations are in seconds unless
+the key says otherwise; `null` switches an optional feature off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ConfigError
+
+__all__ = [
+    "AppConfig",
+    "HistoryConfig",
+    "ModelConfig",
+    "MoodConfig",
+    "ServerConfig",
+    "SourceConfig",
+    "WorkerConfig",
+    "YouTubeConfig",
+    "load_config",
+]
+
+
+def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
+    if not ok:
+        raise ConfigError(f"{key}: must be {allowed} (got {value!r})")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceConfig:
+    """Where chat comes from."""
+
+    video: str | None = None
+    replay: str | None = None
+    speed: float = 1.0
+    loop: bool = False
+    record: str | None = None
+
+    def __post_init__(self) -> None:
+        _check(self.speed >= 0, "source.speed", "0 (as fast as possible) or more", self.speed)
+        _check(not (self.video and self.replay), "source", "either video or replay, not both", "both")
+
+
+@dataclass(frozen=True, kw_only=True)
+class YouTubeConfig:
+    """How the live reader talks to YouTube."""
+
+    base_url: str = "https://www.youtube.com"
+    chat_mode: Literal["live", "top"] = "live"
+    request_timeout: float = 10.0
+    max_backoff: float = 60.0
+    silence_factor: float = 10.0
+    min_silence: float = 60.0
+
+    def __post_init__(self) -> None:
+        _check(self.base_url.startswith(("http://", "https://")), "youtube.base_url", "an http(s) URL", self.base_url)
+        _check(self.request_timeout > 0, "youtube.request_timeout", "more than 0", self.request_timeout)
+        _check(self.max_backoff >= 1, "youtube.max_backoff", "1 or more", self.max_backoff)
+        _check(self.silence_factor >= 1, "youtube.silence_factor", "1 or more", self.silence_factor)
+        _check(self.min_silence > 0, "youtube.min_silence", "more than 0", self.min_silence)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """Which model scores chat, and how its labels read as sentiment."""
+
+    path: str = "bundled"
+    label_map: dict[str, str] = field(default_factory=dict)
+    backend: Literal["torch", "onnx"] = "torch"
+    device: str = "cpu"
+    max_length: int = 64
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _check(self.device == "cpu" or self.device.startswith("cuda"), "model.device", "cpu or cuda", self.device)
+        _check(8 <= self.max_length <= 512, "model.max_length", "8..512", self.max_length)
+        _check(self.threads is None or self.threads >= 1, "model.threads", "1 or more, or null", self.threads)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerConfig:
+    """The queue between reader and worker, and the micro-batches."""
+
+    queue_size: int = 2000
+    batch_size: int = 32
+    max_wait_ms: int = 100
+
+    def __post_init__(self) -> None:
+        _check(self.queue_size >= 1, "worker.queue_size", "1 or more", self.queue_size)
+        _check(1 <= self.batch_size <= 512, "worker.batch_size", "1..512", self.batch_size)
+        _check(0 <= self.max_wait_ms <= 10_000, "worker.max_wait_ms", "0..10000", self.max_wait_ms)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoodConfig:
+    """The rolling windows and how much each message may count."""
+
+    short_window: float = 15.0
+    long_window: float = 180.0
+    needle_smoothing: float = 3.0
+    max_per_author: int = 3
+    copypasta_min_chars: int = 12
+    copypasta_max_weight: float = 3.0
+    superchat_weight: float = 1.0
+    member_weight: float = 1.0
+    top_reactions: int = 5
+    history_seconds: float = 300.0
+
+    def __post_init__(self) -> None:
+        _check(self.short_window > 0, "mood.short_window", "more than 0", self.short_window)
+        _check(self.long_window >= self.short_window, "mood.long_window", "at least mood.short_window", self.long_window)
+        _check(self.needle_smoothing >= 0, "mood.needle_smoothing", "0 or more", self.needle_smoothing)
+        _check(self.max_per_author >= 1, "mood.max_per_author", "1 or more", self.max_per_author)
+        _check(self.copypasta_min_chars >= 1, "mood.copypasta_min_chars", "1 or more", self.copypasta_min_chars)
+        _check(self.copypasta_max_weight > 0, "mood.copypasta_max_weight", "more than 0", self.copypasta_max_weight)
+        _check(self.superchat_weight >= 0, "mood.superchat_weight", "0 or more", self.superchat_weight)
+        _check(self.member_weight >= 0, "mood.member_weight", "0 or more", self.member_weight)
+        _check(0 <= self.top_reactions <= 20, "mood.top_reactions", "0..20", self.top_reactions)
+        _check(self.history_seconds >= 10, "mood.history_seconds", "10 or more", self.history_seconds)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    """The overlay server (HTTP page and websocket on one port)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    allow_remote: bool = False
+    max_updates_per_s: float = 4.0
+    max_clients: int = 32
+    allowed_origins: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check(0 <= self.port <= 65535, "server.port", "0..65535", self.port)
+        _check(0 < self.max_updates_per_s <= 60, "server.max_updates_per_s", "more than 0, at most 60", self.max_updates_per_s)
+        _check(self.max_clients >= 1, "server.max_clients", "1 or more", self.max_clients)
+        loopback = self.host in ("127.0.0.1", "localhost", "::1")
+        _check(loopback or self.allow_remote, "server.host", "a loopback address unless server.allow_remote is true", self.host)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryConfig:
+    """Mood history on disk, for the post-stream report."""
+
+    dir: str | None = "sessions"
+    messages: bool = False
+    flush_interval: float = 2.0
+
+    def __post_init__(self) -> None:
+        _check(0 < self.flush_interval <= 60, "history.flush_interval", "more than 0, at most 60", self.flush_interval)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
+    """The whole configuration."""
+
+    source: SourceConfig = field(default_factory=SourceConfig)
+    youtube: YouTubeConfig = field(default_factory=YouTubeConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+    mood: MoodConfig = field(default_factory=MoodConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+
+
+def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:
+    """Read `path` (built-in defaults if None), apply `overrides` ("section.key" → value), check all."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        raw = _read_yaml(Path(path))
+    for dotted, value in (overrides or {}).items():
+        section, key = dotted.split(".", 1)
+        section_data = raw.setdefault(section, {})
+        if not isinstance(section_data, dict):
+            raise ConfigError(f"{section}: must be a mapping of keys (got {section_data!r})")
+        section_data[key] = value
+    return _build(AppConfig, raw, "")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}:{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a mapping of sections (source, model, ...)")
+    return data
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.')}: must be a mapping of keys (got {data!r})")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key in data:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"did you mean {prefix}{close[0]}? " if close else ""
+            raise ConfigError(f"{prefix}{key}: unknown key; {hint}allowed: {', '.join(fields)}")
+    values = {}
+    for key, value in data.items():
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            values[key] = _build(hint, value, f"{prefix}{key}.")
+        else:
+            values[key] = _coerce(value, hint, f"{prefix}{key}")
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(value, inner, key)
+    if origin is Literal:
+        _check(value in args, key, "one of " + ", ".join(map(str, args)), value)
+        return value
+    if origin is dict:
+        _check(isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+               key, "a mapping of text to text", value)
+        return dict(value)
+    if origin is list:
+        _check(isinstance(value, list) and all(isinstance(v, str) for v in value), key, "a list of text", value)
+        return list(value)
+    if hint is bool:
+        _check(isinstance(value, bool), key, "true or false", value)
+    elif hint is int:
+        _check(isinstance(value, int) and not isinstance(value, bool), key, "a whole number", value)
+    elif hint is float:
+        _check(isinstance(value, (int, float)) and not isinstance(value, bool), key, "a number", value)
+        return float(value)
+    elif hint is str:
+        _check(isinstance(value, str) and value != "", key, "text", value)
+    return value

@@ -1,0 +1,50 @@
+"""The project's exceptions.
+
+MoodbotError                  root: the CLI prints its message as one line and exits 2
+├── ConfigError               config.yaml or a command-line option is wrong
+├── DataError                 a labelled or recorded file cannot be used
+├── ModelError                a model cannot be found, loaded or understood
+└── SourceError               a chat source failed
+    ├── SourceRetryable       worth trying again after a pause
+    └── SourceEnded           the stream is over (ended, private, chat off)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "ModelError",
+    "MoodbotError",
+    "SourceEnded",
+    "SourceError",
+    "SourceRetryable",
+]
+
+
+class MoodbotError(Exception):
+    """Something the user can fix or should know about; its message is one line."""
+
+
+class ConfigError(MoodbotError):
+    """A configuration key or command-line option has a wrong name, type or value."""
+
+
+class DataError(MoodbotError):
+    """A data file is missing, unreadable or has the wrong shape."""
+
+
+class ModelError(MoodbotError):
+    """A model path or id cannot be loaded, or its labels cannot be read as sentiment."""
+
+
+class SourceError(MoodbotError):
+    """A chat source failed."""
+
+
+class SourceRetryable(SourceError):
+    """A passing failure (HTTP 429/5xx, timeout, connection error): retry after a pause."""
+
+
+class SourceEnded(SourceError):
+    """The stream has ended, gone private or has its chat turned off."""

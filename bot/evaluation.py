@@ -1,0 +1,124 @@
+"""How good a classifier is on labelled lines: accuracy, macro-F1, per class, per language.
+
+The metric functions are pure. `vader_predict` is the lexicon baseline we compare against
+(VADER, English only by design: it shows what a generic tool makes of stream chat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .labelled import Example
+from .labels import CLASSES
+
+__all__ = ["Report", "Scores", "evaluate", "format_report", "score_predictions", "vader_predict"]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Figures for one set of predictions against gold labels."""
+
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, dict[str, float]]
+    confusion: list[list[int]]  # rows: gold, columns: predicted, both in CLASSES order
+
+    def summary(self) -> dict[str, float | int]:
+        return {"accuracy": self.accuracy, "macro_f1": self.macro_f1, "n": self.n}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Scores overall and for each `lang` value."""
+
+    overall: Scores
+    per_lang: dict[str, Scores] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            **self.overall.summary(),
+            "per_class": self.overall.per_class,
+            "confusion": {"labels": list(CLASSES), "matrix": self.overall.confusion},
+            "per_lang": {lang: s.summary() for lang, s in self.per_lang.items()},
+        }
+
+
+def score_predictions(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
+    """Accuracy, macro-F1 over the three classes, per-class figures and the confusion matrix."""
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    index = {c: i for i, c in enumerate(CLASSES)}
+    confusion = [[0] * len(CLASSES) for _ in CLASSES]
+    for g, p in zip(gold, predicted):
+        confusion[index[g]][index[p]] += 1
+    per_class: dict[str, dict[str, float]] = {}
+    for c, i in index.items():
+        true_pos = confusion[i][i]
+        predicted_c = sum(row[i] for row in confusion)
+        support = sum(confusion[i])
+        precision = true_pos / predicted_c if predicted_c else 0.0
+        recall = true_pos / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[c] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    # Macro-F1 averages the classes present in the gold labels, so a language without one
+    # class is not marked down for it.
+    present = [c for c in CLASSES if per_class[c]["support"]]
+    macro_f1 = sum(per_class[c]["f1"] for c in present) / len(present) if present else 0.0
+    n = len(gold)
+    accuracy = sum(confusion[i][i] for i in range(len(CLASSES))) / n if n else 0.0
+    return Scores(n=n, accuracy=accuracy, macro_f1=macro_f1, per_class=per_class, confusion=confusion)
+
+
+def evaluate(examples: Sequence[Example], predict: Callable[[list[str]], list[str]]) -> Report:
+    """Run `predict` on the examples' texts and score it overall and per language."""
+    predicted = predict([ex.text for ex in examples])
+    gold = [ex.label for ex in examples]
+    per_lang = {}
+    for lang in sorted({ex.lang for ex in examples if ex.lang}):
+        idx = [i for i, ex in enumerate(examples) if ex.lang == lang]
+        per_lang[lang] = score_predictions([gold[i] for i in idx], [predicted[i] for i in idx])
+    return Report(score_predictions(gold, predicted), per_lang)
+
+
+def vader_predict(texts: list[str]) -> list[str]:
+    """VADER's class for each text, with its customary ±0.05 compound thresholds."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    labels = []
+    for text in texts:
+        compound = analyzer.polarity_scores(text)["compound"]
+        labels.append("positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral")
+    return labels
+
+
+def format_report(model_name: str, report: Report, baseline: Report) -> str:
+    """The figures as plain-text tables, the model beside the VADER baseline."""
+    lines = [f"model: {model_name}    baseline: VADER lexicon", ""]
+    lines.append(f"{'':10} {'n':>6} {'accuracy':>9} {'macro-F1':>9} {'VADER acc':>10} {'VADER F1':>9}")
+    rows = [("all", report.overall, baseline.overall)]
+    rows += [(lang, s, baseline.per_lang[lang]) for lang, s in report.per_lang.items()]
+    for name, ours, theirs in rows:
+        lines.append(
+            f"{name:10} {ours.n:>6} {ours.accuracy:>9.3f} {ours.macro_f1:>9.3f} "
+            f"{theirs.accuracy:>10.3f} {theirs.macro_f1:>9.3f}"
+        )
+    for name, ours, _ in rows:
+        lines += ["", *_details(name, ours)]
+    return "\n".join(lines)
+
+
+def _details(name: str, scores: Scores) -> list[str]:
+    lines = [f"[{name}] {'class':10} {'precision':>9} {'recall':>9} {'F1':>9} {'support':>8}"]
+    pad = " " * (len(name) + 3)
+    for c, f in scores.per_class.items():
+        lines.append(
+            f"{pad}{c:10} {f['precision']:>9.3f} {f['recall']:>9.3f} {f['f1']:>9.3f} {f['support']:>8}"
+        )
+    lines.append(f"{pad}confusion (rows: true, columns: predicted)")
+    lines.append(f"{pad}{'':10}" + "".join(f"{c:>10}" for c in CLASSES))
+    for c, row in zip(CLASSES, scores.confusion):
+        lines.append(f"{pad}{c:10}" + "".join(f"{v:>10}" for v in row))
+    return lines

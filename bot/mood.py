@@ -1,0 +1,229 @@
+"""The rolling mood of chat: two time windows over scored messages, and a smoothed needle.
+
+Pure: time is passed in, nothing here sleeps or does I/O. Each window keeps running sums that
+are updated when a message enters or leaves it, so a snapshot costs the same whether chat is
+quiet or flooded. How much a message counts:
+
+- its weight is 1, times `superchat_weight` if paid and `member_weight` if from a member;
+- one author counts at most `max_per_author` times per window (floods do not steer the mood);
+- one long copy-pasted text counts at most `copypasta_max_weight` in total per window, however
+  many people paste it (short reactions such as 草 or KEKW are not copypasta: each one counts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .chat import ChatMessage
+from .config import MoodConfig
+from .labels import Sentiment
+from .reactions import LAUGHTER, reactions
+
+__all__ = ["MoodAggregator", "MoodSnapshot", "ScoredMessage", "WindowStats", "mood_of"]
+
+_HISTORY_STEP = 2.0  # seconds between two points of the needle's history
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredMessage:
+    """A message with its sentiment (None when there was nothing to score) and when it was scored."""
+
+    message: ChatMessage
+    sentiment: Sentiment | None
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    """The figures of one window at one moment."""
+
+    seconds: float
+    messages: int
+    rate: float
+    valence: float | None  # None while nothing scored is in the window
+    shares: dict[str, float]
+    reactions: tuple[tuple[str, int], ...]
+    laughter: float  # share of counted messages that laugh
+
+
+@dataclass(frozen=True, slots=True)
+class MoodSnapshot:
+    """Everything the overlay shows, at time `at`."""
+
+    at: float
+    needle: float
+    mood: str
+    short: WindowStats
+    long: WindowStats
+    total: int
+    history: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    at: float
+    author: str
+    weight: float  # what it adds to the valence sums (0 if capped or unscored)
+    valence: float
+    shares: tuple[float, float, float]
+    reactions: tuple[str, ...]  # empty if the author's cap kept it from counting
+    copy_key: str | None
+
+
+class _Window:
+    def __init__(self, seconds: float, config: MoodConfig) -> None:
+        self.seconds = seconds
+        self._config = config
+        self._entries: deque[_Entry] = deque()
+        self._authors: Counter[str] = Counter()
+        self._copies: Counter[str] = Counter()
+        self._reactions: Counter[str] = Counter()
+        self._weight = self._valence = 0.0
+        self._shares = [0.0, 0.0, 0.0]
+        self._counted = self._laughing = 0
+
+    def add(self, at: float, author: str, weight: float, sentiment: Sentiment | None,
+            found: tuple[str, ...], copy_key: str | None) -> None:
+        counted = self._authors[author] < self._config.max_per_author
+        self._authors[author] += 1
+        if not counted or sentiment is None:
+            weight = 0.0
+        if copy_key is not None:
+            weight = min(weight, max(0.0, self._config.copypasta_max_weight - self._copies[copy_key]))
+            self._copies[copy_key] += weight
+        shares = (sentiment.negative, sentiment.neutral, sentiment.positive) if sentiment else (0.0, 0.0, 0.0)
+        entry = _Entry(at, author, weight, sentiment.valence if sentiment else 0.0, shares,
+                       found if counted else (), copy_key)
+        self._entries.append(entry)
+        self._apply(entry, +1)
+
+    def _apply(self, entry: _Entry, sign: int) -> None:
+        self._weight += sign * entry.weight
+        self._valence += sign * entry.weight * entry.valence
+        for i, share in enumerate(entry.shares):
+            self._shares[i] += sign * entry.weight * share
+        for reaction in entry.reactions:
+            self._reactions[reaction] += sign
+            if not self._reactions[reaction]:
+                del self._reactions[reaction]
+        if entry.weight or entry.reactions:
+            self._counted += sign
+            self._laughing += sign * any(r in LAUGHTER for r in entry.reactions)
+
+    def evict(self, now: float) -> None:
+        while self._entries and self._entries[0].at <= now - self.seconds:
+            entry = self._entries.popleft()
+            self._apply(entry, -1)
+            self._authors[entry.author] -= 1
+            if not self._authors[entry.author]:
+                del self._authors[entry.author]
+            if entry.copy_key is not None:
+                self._copies[entry.copy_key] -= entry.weight
+                if self._copies[entry.copy_key] <= 1e-9:
+                    del self._copies[entry.copy_key]
+        if not self._entries:
+            # Running float sums drift over hours of adds and subtracts: start clean.
+            self._weight = self._valence = 0.0
+            self._shares = [0.0, 0.0, 0.0]
+            self._counted = self._laughing = 0
+
+    def stats(self, now: float, elapsed: float, top: int) -> WindowStats:
+        span = max(1.0, min(self.seconds, elapsed))
+        if self._weight > 1e-9:
+            valence: float | None = max(-1.0, min(1.0, self._valence / self._weight))
+            shares = {name: s / self._weight for name, s in zip(("negative", "neutral", "positive"), self._shares)}
+        else:
+            valence, shares = None, {"negative": 0.0, "neutral": 0.0, "positive": 0.0}
+        return WindowStats(
+            seconds=self.seconds,
+            messages=len(self._entries),
+            rate=len(self._entries) / span,
+            valence=valence,
+            shares=shares,
+            reactions=tuple(self._reactions.most_common(top)),
+            laughter=self._laughing / self._counted if self._counted else 0.0,
+        )
+
+
+class MoodAggregator:
+    """Feeds scored messages into a short and a long window; `snapshot` reads them."""
+
+    def __init__(self, config: MoodConfig, *, start: float) -> None:
+        self.config = config
+        self.total = 0
+        self.needle = 0.0
+        self._short = _Window(config.short_window, config)
+        self._long = _Window(config.long_window, config)
+        self._started = start
+        self._needle_at = start
+        self._history: deque[tuple[float, float]] = deque()
+
+    def add(self, scored: Iterable[ScoredMessage]) -> None:
+        for item in scored:
+            message = item.message
+            weight = 1.0
+            if message.paid:
+                weight *= self.config.superchat_weight
+            if message.author.member:
+                weight *= self.config.member_weight
+            found = reactions(message.text)
+            key = " ".join(message.text.lower().split())
+            copy_key = key if len(key) >= self.config.copypasta_min_chars else None
+            author = message.author.id or message.author.name
+            for window in (self._short, self._long):
+                window.add(item.at, author, weight, item.sentiment, found, copy_key)
+            self.total += 1
+
+    def snapshot(self, now: float) -> MoodSnapshot:
+        """The windows as of `now`; also moves the needle towards the current mood."""
+        elapsed = now - self._started
+        for window in (self._short, self._long):
+            window.evict(now)
+        top = self.config.top_reactions
+        short = self._short.stats(now, elapsed, top)
+        long = self._long.stats(now, elapsed, top)
+        self._move_needle(now, short, long)
+        return MoodSnapshot(
+            at=now,
+            needle=self.needle,
+            mood=mood_of(self.needle, short, long),
+            short=short,
+            long=long,
+            total=self.total,
+            history=tuple(self._history),
+        )
+
+    def _move_needle(self, now: float, short: WindowStats, long: WindowStats) -> None:
+        target = short.valence if short.valence is not None else long.valence
+        if target is None:
+            target = 0.0
+        dt = max(0.0, now - self._needle_at)
+        tau = self.config.needle_smoothing
+        alpha = 1.0 if tau == 0 else 1.0 - math.exp(-dt / tau)
+        self.needle += alpha * (target - self.needle)
+        self._needle_at = now
+        if not self._history or now - self._history[-1][0] >= _HISTORY_STEP:
+            self._history.append((now, self.needle))
+        while self._history and self._history[0][0] < now - self.config.history_seconds:
+            self._history.popleft()
+
+
+def mood_of(needle: float, short: WindowStats, long: WindowStats) -> str:
+    """One word for the overlay: hyped, laughing, happy, calm, tense, sad or quiet."""
+    if short.messages == 0:
+        return "quiet"
+    burst = short.rate >= 1.0 and short.rate >= 1.3 * long.rate
+    if needle >= 0.45 and burst:
+        return "hyped"
+    if needle > 0 and short.laughter >= 0.3:
+        return "laughing"
+    if needle >= 0.15:
+        return "happy"
+    if needle <= -0.35:
+        return "sad"
+    if needle <= -0.15:
+        return "tense"
+    return "calm"

@@ -1,0 +1,83 @@
+"""Turn a raw chat line into the text the model reads.
+
+Pure functions, used by training and by the bot alike, so the model always sees text shaped the
+same way. Emoji become their English names (the encoder knows "face with tears of joy", not 😂),
+member emoji become their words (`:_pekoLaugh:` → "peko laugh"), floods are shortened
+(wwwwww → www, 888888 → 888, wkwkwkwk → wkwk) and links become the word "link".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import emoji
+
+__all__ = ["MAX_INPUT_CHARS", "member_emoji_words", "normalize"]
+
+# YouTube caps a message at 200 characters; anything far longer is hostile or broken, and
+# cutting it first keeps every step below cheap.
+MAX_INPUT_CHARS = 1000
+
+_URL = re.compile(r"(?:https?://|www\.[a-z0-9-]+\.[a-z])\S*", re.IGNORECASE)
+# Both kinds of shortcode: `:_pekoHi:` (member emoji) and `:face_with_tears_of_joy:`.
+_SHORTCODE = re.compile(r":(_?[A-Za-z0-9][A-Za-z0-9_&.'-]*):")
+_REPEATED_SHORTCODE = re.compile(r"(:_?[A-Za-z0-9][A-Za-z0-9_&.'-]*:)(?:\s*\1){2,}")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SKIN_TONE = re.compile(r"_(?:light|medium-light|medium|medium-dark|dark)_skin_tone")
+_CHAR_RUN = re.compile(r"(.)\1{3,}", re.DOTALL)
+_UNIT_RUN = re.compile(r"(\S{2,4}?)\1{2,}")
+_SPACES = re.compile(r"\s+")
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_MAX_MARKS_PER_CHAR = 2
+
+
+def normalize(text: str, *, lowercase: bool = False) -> str:
+    """Return `text` as the model should read it; `lowercase` for uncased models."""
+    text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS])
+    text = _URL.sub(" link ", text)
+    text = emoji.replace_emoji(text, replace=_emoji_shortcode)
+    text = _REPEATED_SHORTCODE.sub(r"\1 \1", text)
+    text = _SHORTCODE.sub(_shortcode_words, text)
+    text = _strip_invisible(text)
+    text = _CHAR_RUN.sub(r"\1\1\1", text)
+    text = _UNIT_RUN.sub(r"\1\1", text)
+    if lowercase:
+        text = text.lower()
+    return _SPACES.sub(" ", text).strip()
+
+
+def member_emoji_words(name: str) -> str:
+    """`_pekoLaugh` or `:_pekoLaugh:` → "peko Laugh": the words a member emoji name is made of."""
+    name = name.strip(":").lstrip("_")
+    return " ".join(_CAMEL_BOUNDARY.sub(" ", name).replace("_", " ").split())
+
+
+def _emoji_shortcode(glyph: str, data: dict) -> str:
+    return " " + _SKIN_TONE.sub("", data["en"]) + " "
+
+
+def _shortcode_words(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name.startswith("_"):
+        return " " + member_emoji_words(name) + " "
+    return " " + name.replace("_", " ") + " "
+
+
+def _strip_invisible(text: str) -> str:
+    # Zero-width, bidi and control characters carry no meaning for the model, and a flood of
+    # combining marks (zalgo text) would otherwise turn into hundreds of tokens.
+    kept: list[str] = []
+    marks = 0
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _DROPPED_CATEGORIES:
+            continue
+        if category in ("Mn", "Me"):
+            marks += 1
+            if marks > _MAX_MARKS_PER_CHAR:
+                continue
+        else:
+            marks = 0
+        kept.append(char)
+    return "".join(kept)

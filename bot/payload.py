@@ -1,0 +1,76 @@
+"""The JSON messages the overlay receives (documented in the README). Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .chat import SourceStatus
+from .mood import MoodSnapshot, WindowStats
+
+__all__ = ["Counters", "build_message", "encode"]
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """Pipeline totals shown with the mood."""
+
+    messages: int
+    scored: int
+    dropped: int
+    failed: int
+    queue_depth: int
+    queue_max: int
+
+
+def _window(stats: WindowStats) -> dict[str, Any]:
+    return {
+        "seconds": stats.seconds,
+        "messages": stats.messages,
+        "rate": round(stats.rate, 2),
+        "valence": None if stats.valence is None else round(stats.valence, 4),
+        "shares": {k: round(v, 4) for k, v in stats.shares.items()},
+        "reactions": [{"text": text, "count": count} for text, count in stats.reactions],
+    }
+
+
+def build_message(
+    kind: str,
+    snapshot: MoodSnapshot,
+    counters: Counters,
+    source: SourceStatus,
+    *,
+    wall_time: float,
+    ready: bool = True,
+) -> dict[str, Any]:
+    """A "snapshot" (with the needle's history, for new clients) or an "update" message.
+
+    `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
+    offset, so the page gets Unix times without the aggregator ever reading a wall clock.
+    """
+    message: dict[str, Any] = {
+        "type": kind,
+        "time": round(wall_time, 3),
+        "needle": round(snapshot.needle, 4),
+        "mood": snapshot.mood if ready else "loading",
+        "short": _window(snapshot.short),
+        "long": _window(snapshot.long),
+        "totals": {
+            "messages": counters.messages,
+            "scored": counters.scored,
+            "dropped": counters.dropped,
+            "failed": counters.failed,
+        },
+        "queue": {"depth": counters.queue_depth, "max": counters.queue_max},
+        "source": {"name": source.name, "state": str(source.state), "detail": source.detail},
+    }
+    if kind == "snapshot":
+        offset = wall_time - snapshot.at
+        message["history"] = [[round(at + offset, 3), round(needle, 4)] for at, needle in snapshot.history]
+    return message
+
+
+def encode(message: dict[str, Any]) -> str:
+    """Compact JSON text, with chat text kept as written (not \\u-escaped)."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,237 @@
+"""Recorded chat: play a JSONL recording in real time, and write one.
+
+The format is one JSON object per line, one line per message (fields as in `ChatMessage`;
+those at their default may be left out):
+
+    {"id": "m1", "time": 1764230400.25, "author": {"name": "KiraFan", "id": "UC…", "member": true},
+     "text": "草 :_kiraLaugh:", "emotes": [":_kiraLaugh:"], "kind": "text"}
+    {"id": "m2", "time": 1764230401.5, "author": {"name": "Rizky"}, "text": "GG!",
+     "kind": "superchat", "amount": 20000, "currency": "IDR", "amount_text": "Rp 20.000"}
+
+`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`).
+Lines that are not valid messages are skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .chat import Author, ChatMessage, Kind, SourceState, SourceStatus
+from .errors import DataError
+
+__all__ = ["ReplaySource", "ReplayWriter", "message_from_json", "message_to_json"]
+
+log = logging.getLogger(__name__)
+
+_READ_CHUNK = 512  # lines read per trip to the worker thread
+_YIELD_EVERY = 64  # at speed 0, let other tasks run this often
+
+
+def message_to_json(message: ChatMessage) -> dict[str, Any]:
+    """The JSON object of one message, leaving out fields at their default."""
+    author: dict[str, Any] = {"name": message.author.name}
+    if message.author.id:
+        author["id"] = message.author.id
+    for flag in ("member", "moderator", "owner"):
+        if getattr(message.author, flag):
+            author[flag] = True
+    obj: dict[str, Any] = {"id": message.id, "time": message.time, "author": author, "text": message.text}
+    if message.emotes:
+        obj["emotes"] = list(message.emotes)
+    obj["kind"] = str(message.kind)
+    for key in ("amount", "currency", "amount_text"):
+        if getattr(message, key) is not None:
+            obj[key] = getattr(message, key)
+    return obj
+
+
+def message_from_json(obj: Any) -> ChatMessage:
+    """Parse one recorded message; `ValueError` says what is wrong with it."""
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    time_ = obj.get("time")
+    if isinstance(time_, bool) or not isinstance(time_, (int, float)):
+        raise ValueError("'time' must be a number of seconds")
+    text = obj.get("text", "")
+    if not isinstance(text, str):
+        raise ValueError("'text' must be a string")
+    author = obj.get("author", {})
+    if isinstance(author, str):
+        author = {"name": author}
+    if not isinstance(author, dict) or not isinstance(author.get("name", ""), str):
+        raise ValueError("'author' must be an object with a 'name'")
+    try:
+        kind = Kind(obj.get("kind", "text"))
+    except ValueError:
+        raise ValueError(f"unknown kind {obj.get('kind')!r}") from None
+    amount = obj.get("amount")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
+        raise ValueError("'amount' must be a number")
+    emotes = obj.get("emotes", [])
+    if not isinstance(emotes, list) or not all(isinstance(e, str) for e in emotes):
+        raise ValueError("'emotes' must be a list of strings")
+    return ChatMessage(
+        id=str(obj.get("id") or f"{time_}:{author.get('name', '')}"),
+        time=float(time_),
+        author=Author(
+            name=str(author.get("name", "")),
+            id=str(author.get("id", "")),
+            member=bool(author.get("member", False)),
+            moderator=bool(author.get("moderator", False)),
+            owner=bool(author.get("owner", False)),
+        ),
+        text=text,
+        kind=kind,
+        emotes=tuple(emotes),
+        amount=float(amount) if amount is not None else None,
+        currency=_optional_str(obj.get("currency")),
+        amount_text=_optional_str(obj.get("amount_text")),
+    )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class ReplaySource:
+    """Plays a recording as if it were live: `speed` 2 is twice as fast, 0 as fast as possible."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        speed: float = 1.0,
+        loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.path = Path(path)
+        self.speed = speed
+        self.loop = loop
+        self.skipped = 0
+        self._clock = clock
+        self._sleep = sleep
+        self._status = SourceStatus(SourceState.CONNECTING, self.path.name, name="replay")
+        self._check_readable()
+
+    @property
+    def status(self) -> SourceStatus:
+        return self._status
+
+    def _check_readable(self) -> None:
+        try:
+            with self.path.open(encoding="utf-8") as f:
+                for _, line in zip(range(1000), f):
+                    if _parse_line(line) is not None:
+                        return
+        except FileNotFoundError:
+            raise DataError(f"{self.path}: no such recorded chat file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"{self.path}: cannot read it as a recorded chat ({exc})") from exc
+        raise DataError(f"{self.path}: holds no chat messages (expected JSON lines with time, author, text)")
+
+    async def messages(self) -> AsyncIterator[ChatMessage]:
+        round_ = 0
+        while True:
+            async for message in self._play_once(round_):
+                yield message
+            if not self.loop:
+                break
+            round_ += 1
+        self._status = SourceStatus(SourceState.ENDED, "end of recording", name="replay")
+
+    async def _play_once(self, round_: int) -> AsyncIterator[ChatMessage]:
+        started = self._clock()
+        first: float | None = None
+        sent = 0
+        async for message in self._read():
+            if first is None:
+                first = message.time
+                self._status = SourceStatus(SourceState.LIVE, self.path.name, name="replay")
+            if self.speed > 0:
+                delay = started + (message.time - first) / self.speed - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+            elif sent % _YIELD_EVERY == 0:
+                await self._sleep(0)
+            sent += 1
+            # A looped recording repeats ids; keep each one unique so no stage mistakes a
+            # second round for duplicates.
+            yield message if round_ == 0 else _renamed(message, round_)
+
+    async def _read(self) -> AsyncIterator[ChatMessage]:
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            while True:
+                lines = await asyncio.to_thread(_read_lines, f, _READ_CHUNK)
+                if not lines:
+                    return
+                for line in lines:
+                    message = _parse_line(line)
+                    if message is None:
+                        if line.strip():
+                            self.skipped += 1
+                            if self.skipped <= 3:
+                                log.warning("%s: skipped a line that is not a chat message", self.path.name)
+                        continue
+                    yield message
+
+
+def _read_lines(f: TextIO, n: int) -> list[str]:
+    lines = []
+    for line in f:
+        lines.append(line)
+        if len(lines) >= n:
+            break
+    return lines
+
+
+def _parse_line(line: str) -> ChatMessage | None:
+    if not line.strip():
+        return None
+    try:
+        return message_from_json(json.loads(line))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _renamed(message: ChatMessage, round_: int) -> ChatMessage:
+    from dataclasses import replace
+
+    return replace(message, id=f"{message.id}~{round_}")
+
+
+class ReplayWriter:
+    """Appends messages to a recording; `flush` writes them out without blocking the loop."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"{self.path}: cannot write the recording there ({exc.strerror})") from exc
+        self._pending: list[str] = []
+        self.written = 0
+
+    def add(self, message: ChatMessage) -> None:
+        self._pending.append(json.dumps(message_to_json(message), ensure_ascii=False))
+
+    async def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if lines:
+            await asyncio.to_thread(self._write, lines)
+
+    def _write(self, lines: list[str]) -> None:
+        self._file.write("\n".join(lines) + "\n")
+        self._file.flush()
+        self.written += len(lines)
+
+    async def close(self) -> None:
+        await self.flush()
+        self._file.close()

@@ -1,0 +1,135 @@
+"""Teach an English WordPiece vocabulary the characters of Japanese chat.
+
+MiniLM's uncased vocabulary holds few kana and kanji, so "かわいい" or "草" become `[UNK]` and the
+model cannot tell 泣いた from 最高. Before fine-tuning we add every kana and every character of
+the training text that the vocabulary lacks, first into the 994 `[unusedN]` slots BERT keeps
+for this purpose, then at the end. Each new row starts from a related row (the other WordPiece
+form of the same character, or the hiragana twin of a katakana) so training starts from
+something sensible; fine-tuning then learns them.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+__all__ = ["extend_vocab", "missing_tokens"]
+
+log = logging.getLogger(__name__)
+
+_KANA = [chr(c) for c in range(0x3041, 0x3097)] + [chr(c) for c in range(0x30A1, 0x30FB)] + ["ー"]
+_HIRAGANA_TO_KATAKANA_OFFSET = 0x60
+
+
+def _is_cjk_ideograph(char: str) -> bool:
+    # The ranges BERT's pre-tokenizer splits into one word per character.
+    cp = ord(char)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2B81F
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
+
+
+def _is_split_alone(char: str) -> bool:
+    return _is_cjk_ideograph(char) or unicodedata.category(char).startswith("P") or (
+        char.isascii() and not char.isalnum()
+    )
+
+
+def missing_tokens(tokenizer, texts: Iterable[str], *, min_count: int = 2) -> list[str]:
+    """WordPiece tokens the vocabulary needs to spell `texts` and every kana without `[UNK]`.
+
+    Characters seen fewer than `min_count` times are left out (one-off symbols are noise), kana
+    never are. Most frequent first.
+    """
+    normalizer = tokenizer.backend_tokenizer.normalizer
+    vocab = tokenizer.get_vocab()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(ch for ch in normalizer.normalize_str(text) if not ch.isspace())
+    for kana in _KANA:
+        for ch in normalizer.normalize_str(kana):
+            counts[ch] = max(counts[ch], min_count)
+    needed: list[str] = []
+    for char, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if count < min_count:
+            continue
+        forms = [char] if _is_split_alone(char) else [char, "##" + char]
+        needed.extend(form for form in forms if form not in vocab)
+    return needed
+
+
+def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
+    """Return a tokenizer whose vocabulary covers `texts`, and resize `model` to match.
+
+    Works on BERT-style WordPiece tokenizers; any other tokenizer is returned unchanged.
+    """
+    from transformers import BertTokenizer
+
+    if not isinstance(tokenizer, BertTokenizer):
+        log.info("vocabulary not extended: %s is not a WordPiece tokenizer", type(tokenizer).__name__)
+        return tokenizer
+    new_tokens = missing_tokens(tokenizer, texts, min_count=min_count)
+    if not new_tokens:
+        return tokenizer
+    old_vocab = tokenizer.get_vocab()
+    by_id = sorted(old_vocab, key=old_vocab.__getitem__)
+    free = [i for i, token in enumerate(by_id) if token.startswith("[unused")]
+    vocab = dict(old_vocab)
+    placed: dict[str, int] = {}
+    next_id = len(by_id)
+    for token in new_tokens:
+        if free:
+            slot = free.pop(0)
+            del vocab[by_id[slot]]
+        else:
+            slot, next_id = next_id, next_id + 1
+        vocab[token] = slot
+        placed[token] = slot
+    extended = BertTokenizer(
+        vocab=vocab,
+        do_lower_case=tokenizer.do_lower_case,
+        tokenize_chinese_chars=True,
+        strip_accents=tokenizer.init_kwargs.get("strip_accents"),
+        model_max_length=tokenizer.model_max_length,
+    )
+    _resize_embeddings(model, old_vocab, placed, len(vocab))
+    log.info(
+        "vocabulary extended by %d tokens (%d into unused slots), now %d",
+        len(placed),
+        sum(1 for i in placed.values() if i < len(by_id)),
+        len(vocab),
+    )
+    return extended
+
+
+def _resize_embeddings(model, old_vocab: dict[str, int], placed: dict[str, int], size: int) -> None:
+    import torch
+
+    model.resize_token_embeddings(size)
+    weight = model.get_input_embeddings().weight
+    with torch.no_grad():
+        cjk_rows = [i for t, i in old_vocab.items() if len(t) == 1 and _is_cjk_ideograph(t)]
+        fallback = weight[cjk_rows].mean(dim=0) if cjk_rows else weight[: len(old_vocab)].mean(0)
+        for token, row in placed.items():
+            twin = _twin_in(old_vocab, token)
+            weight[row] = weight[twin] if twin is not None else fallback
+
+
+def _twin_in(vocab: dict[str, int], token: str) -> int | None:
+    char = token.removeprefix("##")
+    cp = ord(char)
+    twins = [char, "##" + char]
+    if 0x30A1 <= cp <= 0x30F6:  # katakana reads like its hiragana twin
+        hiragana = chr(cp - _HIRAGANA_TO_KATAKANA_OFFSET)
+        twins += [hiragana, "##" + hiragana]
+    for twin in twins:
+        if twin != token and twin in vocab:
+            return vocab[twin]
+    return None

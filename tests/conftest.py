@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny untrained encoder to train in tests, and small labelled files."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny random BERT with a character vocabulary and free `[unused]` slots."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    chars = string.ascii_lowercase + string.digits + string.punctuation
+    tokens = SPECIALS + [f"[unused{i}]" for i in range(40)] + list(chars)
+    tokens += ["##" + c for c in string.ascii_lowercase + string.digits]
+    tokenizer = BertTokenizer(vocab={t: i for i, t in enumerate(tokens)}, do_lower_case=True)
+    config = BertConfig(
+        vocab_size=len(tokens),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-base")
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+POSITIVE = ["so good", "love it", "great play", "good job", "love you", "great stream", "so cute", "cute and good"]
+NEGATIVE = ["so bad", "hate it", "awful lag", "bad audio", "hate this boss", "awful stream", "so sad", "sad and bad"]
+NEUTRAL = ["what time", "which game", "when is it", "what map", "which level", "when next", "what song", "which one"]
+
+
+@pytest.fixture
+def toy_examples():
+    """Lines whose class a tiny model can learn from their words alone."""
+    from bot.labelled import Example
+
+    rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
+    rows += [(t, "neutral") for t in NEUTRAL]
+    return [Example(text, label, "en") for text, label in rows]

@@ -1,0 +1,42 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.chat import Author, ChatMessage, Kind
+from bot.labels import Sentiment
+
+_ids = itertools.count()
+
+
+def msg(text: str = "hi", *, author: str = "a", at: float = 0.0, kind: Kind = Kind.TEXT, member: bool = False) -> ChatMessage:
+    """A chat message with just what a test cares about."""
+    return ChatMessage(
+        id=f"m{next(_ids)}", time=1_700_000_000 + at, author=Author(name=author, id=author, member=member),
+        text=text, kind=kind,
+    )
+
+
+def sentiment(valence: float) -> Sentiment:
+    """A sentiment whose shares agree with its valence (positive or negative part, rest neutral)."""
+    pos, neg = max(valence, 0.0), max(-valence, 0.0)
+    return Sentiment(valence=valence, negative=neg, neutral=1 - pos - neg, positive=pos)
+
+
+async def http_get(port: int, path: str) -> tuple[int, dict[str, str], str]:
+    """A plain HTTP/1.1 GET on loopback: status, headers (lowercase names), body."""
+    import asyncio
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), value.strip())
+    return int(lines[0].split()[1]), headers, body.decode("utf-8")

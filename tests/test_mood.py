@@ -1,0 +1,154 @@
+"""The mood aggregator, against values worked out by hand."""
+
+import math
+
+import pytest
+
+from bot.chat import Kind
+from bot.config import MoodConfig
+from bot.mood import MoodAggregator, ScoredMessage, WindowStats, mood_of
+
+from helpers import msg, sentiment
+
+
+def feed(agg, at, text, valence, author="a", **kw):
+    agg.add([ScoredMessage(msg(text, author=author, **kw), sentiment(valence) if valence is not None else None, at)])
+
+
+def test_weighted_valence_and_shares():
+    """Valence is the weighted mean; shares are weighted means of the class shares."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    feed(agg, 1.0, "great", 1.0, "a")
+    feed(agg, 2.0, "meh", -0.5, "b")
+    snap = agg.snapshot(3.0)
+    assert snap.short.valence == pytest.approx(0.25)
+    assert snap.short.shares == pytest.approx({"negative": 0.25, "neutral": 0.25, "positive": 0.5})
+    assert snap.short.messages == 2 and snap.total == 2
+
+
+def test_short_window_expires_long_window_keeps():
+    """After 15 s a message leaves the short window but stays in the 3-minute one."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    feed(agg, 0.0, "sad", -1.0)
+    assert agg.snapshot(14.0).short.messages == 1
+    snap = agg.snapshot(16.0)
+    assert snap.short.messages == 0 and snap.short.valence is None
+    assert snap.long.messages == 1 and snap.long.valence == -1.0
+    assert agg.snapshot(181.0).long.messages == 0
+
+
+def test_rate_uses_elapsed_time_until_the_window_is_full():
+    """Messages per second: over the time running when shorter than the window."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    for i in range(10):
+        feed(agg, 1.0 + i * 0.4, "x", 0.0, author=str(i))
+    assert agg.snapshot(5.0).short.rate == pytest.approx(10 / 5)
+    assert agg.snapshot(14.0).short.rate == pytest.approx(10 / 14)
+    assert agg.snapshot(200.0).long.rate == 0
+
+
+def test_one_author_counts_at_most_max_per_author():
+    """A flooding author counts 3 times (default); the others count fully."""
+    agg = MoodAggregator(MoodConfig(max_per_author=3), start=0.0)
+    for i in range(5):
+        feed(agg, 1.0 + i, "LOVE IT", 1.0, author="flooder")
+    feed(agg, 7.0, "boring", -1.0, author="other")
+    snap = agg.snapshot(8.0)
+    assert snap.short.valence == pytest.approx((3 * 1.0 - 1.0) / 4)
+    assert snap.short.messages == 6  # the rate still counts every message
+
+
+def test_copypasta_has_bounded_weight_but_short_reactions_do_not():
+    """A long pasted text counts 3 at most; 10 people typing 草 count 10 times."""
+    config = MoodConfig(copypasta_max_weight=3.0, copypasta_min_chars=12)
+    agg = MoodAggregator(config, start=0.0)
+    wall = "THIS GAME IS RIGGED THIS GAME IS RIGGED"
+    for i in range(10):
+        feed(agg, 1.0, wall, -1.0, author=f"p{i}")
+    feed(agg, 1.0, "nice", 1.0, author="x")
+    assert agg.snapshot(2.0).short.valence == pytest.approx((-3.0 + 1.0) / 4)
+
+    agg = MoodAggregator(config, start=0.0)
+    for i in range(10):
+        feed(agg, 1.0, "草", 1.0, author=f"p{i}")
+    feed(agg, 1.0, "つらい", -1.0, author="x")
+    snap = agg.snapshot(2.0)
+    assert snap.short.valence == pytest.approx((10 - 1) / 11)
+    assert snap.short.reactions[0] == ("草", 10)
+
+
+def test_superchat_and_member_weights():
+    """Paid and member messages count more when configured."""
+    agg = MoodAggregator(MoodConfig(superchat_weight=3.0, member_weight=2.0), start=0.0)
+    feed(agg, 1.0, "gg", 1.0, author="payer", kind=Kind.SUPERCHAT)
+    feed(agg, 1.0, "ugh", -1.0, author="member", member=True)
+    feed(agg, 1.0, "hmm", -1.0, author="viewer")
+    assert agg.snapshot(2.0).short.valence == pytest.approx((3 - 2 - 1) / 6)
+
+
+def test_unscored_messages_count_for_rate_not_mood():
+    """A message with no sentiment (empty membership) adds to the rate only."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    feed(agg, 1.0, "", None, kind=Kind.MEMBERSHIP)
+    feed(agg, 1.0, "yay", 0.8, author="b")
+    snap = agg.snapshot(2.0)
+    assert snap.short.messages == 2 and snap.short.valence == pytest.approx(0.8)
+
+
+def test_needle_follows_with_exponential_smoothing():
+    """The needle moves 1 - e^(-dt/tau) of the way to the short window's valence."""
+    agg = MoodAggregator(MoodConfig(needle_smoothing=3.0), start=0.0)
+    feed(agg, 0.0, "yay", 1.0)
+    agg.snapshot(0.0)
+    assert agg.snapshot(3.0).needle == pytest.approx(1 - math.exp(-1))
+    assert agg.snapshot(6.0).needle == pytest.approx(1 - math.exp(-2))
+
+
+def test_needle_history_for_the_sparkline():
+    """The needle is sampled every 2 s and kept for history_seconds."""
+    agg = MoodAggregator(MoodConfig(history_seconds=10.0), start=0.0)
+    for t in range(0, 30):
+        agg.snapshot(float(t))
+    history = agg.snapshot(30.0).history
+    assert [at for at, _ in history] == [20.0, 22.0, 24.0, 26.0, 28.0, 30.0]
+
+
+def test_top_reactions_are_counted_per_window():
+    """Top reactions: the recurring ones, most frequent first, expiring with the window."""
+    agg = MoodAggregator(MoodConfig(top_reactions=2), start=0.0)
+    for i, text in enumerate(["草", "草ｗｗ", "www", "KEKW", "草", "8888888"]):
+        feed(agg, 1.0, text, 0.5, author=str(i))
+    assert agg.snapshot(2.0).short.reactions == (("草", 3), ("www", 2))
+    assert agg.snapshot(20.0).short.reactions == ()
+
+
+def _window(messages=10, rate=1.0, laughter=0.0):
+    return WindowStats(seconds=15, messages=messages, rate=rate, valence=0.0, shares={}, reactions=(), laughter=laughter)
+
+
+@pytest.mark.parametrize(
+    ("needle", "short", "long", "mood"),
+    [
+        (0.6, _window(rate=5.0), _window(rate=2.0), "hyped"),
+        (0.6, _window(rate=2.0), _window(rate=2.0), "happy"),
+        (0.3, _window(laughter=0.5), _window(), "laughing"),
+        (0.05, _window(), _window(), "calm"),
+        (-0.2, _window(), _window(), "tense"),
+        (-0.5, _window(), _window(), "sad"),
+        (0.0, _window(messages=0, rate=0.0), _window(), "quiet"),
+    ],
+)
+def test_mood_words(needle, short, long, mood):
+    """The overlay's mood word follows the needle, the laughter share and bursts of chat."""
+    assert mood_of(needle, short, long) == mood
+
+
+def test_hours_of_chat_do_not_drift():
+    """After the windows empty, the sums start from zero again (no float drift)."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    for i in range(5000):
+        feed(agg, i * 0.1, "x", (i % 7 - 3) / 3.1, author=str(i % 50))
+    snap = agg.snapshot(5000 * 0.1 + 200)
+    assert snap.long.messages == 0 and snap.long.valence is None
+    feed(agg, 701.0, "ok", 0.3)
+    assert agg.snapshot(702.0).short.valence == pytest.approx(0.3, abs=1e-12)

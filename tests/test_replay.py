@@ -1,0 +1,138 @@
+"""Recorded chat: the format both ways, real-time pacing, loops and bad files."""
+
+import json
+
+import pytest
+
+from bot.chat import Author, ChatMessage, Kind, SourceState
+from bot.errors import DataError
+from bot.replay import ReplaySource, ReplayWriter, message_from_json, message_to_json
+
+
+class FakeTime:
+    """A clock that sleeping advances."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def write_lines(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    {"id": "1", "time": 1000.0, "author": {"name": "a"}, "text": "hi"},
+    {"id": "2", "time": 1002.0, "author": {"name": "b"}, "text": "草"},
+    {"id": "3", "time": 1005.0, "author": {"name": "c"}, "text": "gg"},
+]
+
+
+async def collect(source):
+    return [m async for m in source.messages()]
+
+
+def test_round_trip_of_every_field():
+    """What is written reads back the same, paid and member fields included."""
+    message = ChatMessage(
+        id="x", time=1.5, author=Author(name="n", id="UC1", member=True, moderator=True, owner=False),
+        text="ありがとう :_kiraLove: 🎉", kind=Kind.SUPERCHAT, emotes=(":_kiraLove:", "🎉"),
+        amount=1000.0, currency="JPY", amount_text="¥1,000",
+    )
+    assert message_from_json(json.loads(json.dumps(message_to_json(message)))) == message
+
+
+async def test_real_time_pacing(tmp_path):
+    """Gaps between messages are kept as recorded at speed 1."""
+    t = FakeTime()
+    source = ReplaySource(write_lines(tmp_path / "c.jsonl", ROWS), clock=t.clock, sleep=t.sleep)
+    messages = await collect(source)
+    assert [m.text for m in messages] == ["hi", "草", "gg"]
+    assert t.sleeps == pytest.approx([2.0, 3.0])
+    assert source.status.state is SourceState.ENDED
+
+
+async def test_speed_divides_the_gaps(tmp_path):
+    """--speed 2 plays twice as fast."""
+    t = FakeTime()
+    await collect(ReplaySource(write_lines(tmp_path / "c.jsonl", ROWS), speed=2, clock=t.clock, sleep=t.sleep))
+    assert t.sleeps == pytest.approx([1.0, 1.5])
+
+
+async def test_speed_zero_never_waits(tmp_path):
+    """--speed 0 plays as fast as possible."""
+    t = FakeTime()
+    await collect(ReplaySource(write_lines(tmp_path / "c.jsonl", ROWS), speed=0, clock=t.clock, sleep=t.sleep))
+    assert all(s == 0 for s in t.sleeps)
+
+
+async def test_loop_repeats_with_unique_ids(tmp_path):
+    """--loop plays again from the start; the repeats get ids of their own."""
+    t = FakeTime()
+    source = ReplaySource(write_lines(tmp_path / "c.jsonl", ROWS), speed=0, loop=True, clock=t.clock, sleep=t.sleep)
+    ids = []
+    async for m in source.messages():
+        ids.append(m.id)
+        if len(ids) == 7:
+            break
+    assert ids == ["1", "2", "3", "1~1", "2~1", "3~1", "1~2"]
+
+
+async def test_bad_lines_are_skipped_and_counted(tmp_path):
+    """Broken lines in a recording are skipped, never fatal."""
+    rows = [ROWS[0], "{not json", {"time": "soon", "text": "x"}, "[1, 2]", ROWS[1], '{"time": 1, "text": 5}', ROWS[2]]
+    t = FakeTime()
+    source = ReplaySource(write_lines(tmp_path / "c.jsonl", rows), clock=t.clock, sleep=t.sleep)
+    assert [m.id for m in await collect(source)] == ["1", "2", "3"]
+    assert source.skipped == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no such recorded chat file"), ("nothing here\n", "holds no chat messages"), (b"\xff\xfe\x00", "cannot read it")],
+)
+def test_unusable_file_is_a_one_line_error(tmp_path, content, message):
+    """A missing, empty or binary file stops with one line naming it."""
+    path = tmp_path / "chat.jsonl"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(DataError, match=message) as err:
+        ReplaySource(path)
+    assert "chat.jsonl" in str(err.value)
+
+
+async def test_writer_appends_what_replay_reads(tmp_path):
+    """A recording written by ReplayWriter replays message for message."""
+    path = tmp_path / "rec" / "session.jsonl"
+    writer = ReplayWriter(path)
+    originals = [message_from_json(r) for r in ROWS]
+    for m in originals:
+        writer.add(m)
+    await writer.close()
+    t = FakeTime()
+    assert await collect(ReplaySource(path, clock=t.clock, sleep=t.sleep)) == originals
+    assert writer.written == 3
+
+
+def test_bundled_sample_chat_is_a_real_recording():
+    """The bundled sample: 2,000+ messages over about 20 minutes, in en, id and ja."""
+    from bot.app import SAMPLE_CHAT
+
+    rows = [json.loads(line) for line in SAMPLE_CHAT.read_text(encoding="utf-8").splitlines()]
+    messages = [message_from_json(r) for r in rows]
+    assert len(messages) >= 2000
+    assert 17 * 60 <= messages[-1].time - messages[0].time <= 23 * 60
+    texts = " ".join(m.text for m in messages)
+    for marker in ("草", "wkwk", "8888", "F"):
+        assert marker in texts
+    assert any(m.kind is Kind.SUPERCHAT and m.amount for m in messages)
