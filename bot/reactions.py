@@ -43,7 +43,7 @@ _KNOWN: list[tuple[str, re.Pattern[str]]] = [
 
 LAUGHTER = frozenset({"草", "www", "lol", "LMAO", "KEKW", "OMEGALUL", "wkwk", "haha", "😂", "🤣"})
 
-_SHORT = 12  # a line this short with nothing known in it counts as a reaction by itself
+_SHORT = 32  # a line this short with nothing known in it counts as a reaction by itself
 _MEMBER_EMOJI = re.compile(r":_[A-Za-z0-9_]+:")
 _RUN = re.compile(r"(.)\1{3,}")
 

@@ -36,29 +36,41 @@ def _is_cjk_ideograph(char: str) -> bool:
     )
 
 
+def _is_kana(char: str) -> bool:
+    return 0x3040 <= ord(char) <= 0x30FF
+
+
 def _is_split_alone(char: str) -> bool:
     return _is_cjk_ideograph(char) or unicodedata.category(char).startswith("P") or (
         char.isascii() and not char.isalnum()
     )
 
 
+def _normalizer(tokenizer):
+    # Uncased BERT strips accents, which also strips the dakuten off kana (が → か, ぱ → は):
+    # the extended tokenizer keeps them, so the new vocabulary is read the same way.
+    from tokenizers.normalizers import BertNormalizer
+
+    return BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False,
+                          lowercase=bool(getattr(tokenizer, "do_lower_case", False)))
+
+
 def missing_tokens(tokenizer, texts: Iterable[str], *, min_count: int = 2) -> list[str]:
     """WordPiece tokens the vocabulary needs to spell `texts` and every kana without `[UNK]`.
 
-    Characters seen fewer than `min_count` times are left out (one-off symbols are noise), kana
-    never are. Most frequent first.
+    Symbols seen fewer than `min_count` times are left out (one-off kaomoji parts are noise);
+    kana and kanji never are. Most frequent first.
     """
-    normalizer = tokenizer.backend_tokenizer.normalizer
+    normalizer = _normalizer(tokenizer)
     vocab = tokenizer.get_vocab()
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(ch for ch in normalizer.normalize_str(text) if not ch.isspace())
     for kana in _KANA:
-        for ch in normalizer.normalize_str(kana):
-            counts[ch] = max(counts[ch], min_count)
+        counts[kana] = max(counts[kana], min_count)
     needed: list[str] = []
     for char, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if count < min_count:
+        if count < min_count and not (_is_cjk_ideograph(char) or _is_kana(char)):
             continue
         forms = [char] if _is_split_alone(char) else [char, "##" + char]
         needed.extend(form for form in forms if form not in vocab)
@@ -96,7 +108,7 @@ def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
         vocab=vocab,
         do_lower_case=tokenizer.do_lower_case,
         tokenize_chinese_chars=True,
-        strip_accents=tokenizer.init_kwargs.get("strip_accents"),
+        strip_accents=False,
         model_max_length=tokenizer.model_max_length,
     )
     _resize_embeddings(model, old_vocab, placed, len(vocab))

@@ -48,3 +48,34 @@ def toy_examples():
     rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
     rows += [(t, "neutral") for t in NEUTRAL]
     return [Example(text, label, "en") for text, label in rows]
+
+
+@pytest.fixture(scope="session")
+def bundled_classifier():
+    """The real bundled model, loaded once for the tests that run the whole flow."""
+    from bot.classifier import Classifier
+
+    return Classifier("bundled")
+
+
+@pytest.fixture
+async def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    import os
+    import shutil
+
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=path,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        await browser.close()

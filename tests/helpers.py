@@ -40,3 +40,23 @@ async def http_get(port: int, path: str) -> tuple[int, dict[str, str], str]:
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), value.strip())
     return int(lines[0].split()[1]), headers, body.decode("utf-8")
+
+
+def write_recording(path, lines: list[tuple[float, str]], *, start: float = 1_700_000_000.0):
+    """A replay file: (seconds from start, text) pairs, each from its own viewer."""
+    import json
+
+    with open(path, "w", encoding="utf-8") as f:
+        for i, (at, text) in enumerate(lines):
+            row = {"id": f"r{i}", "time": start + at, "author": {"name": f"viewer{i}", "id": f"v{i}"}, "text": text}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -39,6 +39,12 @@ def test_lowercase_only_when_asked():
     assert normalize("LETS GO :_kiraPog:", lowercase=True) == "lets go kira pog"
 
 
+def test_uncased_folds_latin_accents_but_keeps_kana_marks():
+    """For uncased models, café reads as cafe, but が stays が (not か)."""
+    assert normalize("Café NAÏVE がんばれ", lowercase=True) == "cafe naive がんばれ"
+    assert normalize("Café") == "Café"
+
+
 def test_member_emoji_words():
     """Member emoji names split into their words."""
     assert member_emoji_words(":_pekoLaugh:") == "peko Laugh"

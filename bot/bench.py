@@ -1,0 +1,315 @@
+"""`moodbot bench`: how much chat this machine can take, measured side by side in one run.
+
+Figures (all on the bundled sample chat's lines):
+
+- raw_msgs_per_s: tokenizer + model forward at the best batch size, nothing else;
+- naive_msgs_per_s: `pipeline(...)` called once per message;
+- bot_msgs_per_s: the real flow, replay at full speed → queue → worker → aggregator →
+  broadcaster with a websocket client connected, from first message in to last frame out;
+- latency_ms: queue entry → first websocket frame counting the message, at a steady load;
+- overload: offered at 10x what the bot sustains: what was processed, dropped, queued, memory;
+- rss_mb and cold_start_s: of a real `moodbot run` process, to its first frame with a mood.
+
+Ratios compare figures from the same run; absolute numbers move with whatever else the
+machine is doing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .app import SAMPLE_CHAT, Bot, load_scorer, run_bot
+from .chat import Author, ChatMessage, SourceState, SourceStatus
+from .config import AppConfig, HistoryConfig, SourceConfig
+from .errors import MoodbotError
+from .metrics import percentile
+from .replay import ReplaySource
+from .worker import Scorer
+
+__all__ = ["BenchOptions", "PacedSource", "format_bench", "run_bench"]
+
+_BATCH_SIZES = (8, 16, 32, 64)
+_WARMUP_SECONDS = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchOptions:
+    """What to measure, and for how long."""
+
+    config: AppConfig
+    chat: Path = SAMPLE_CHAT
+    naive_messages: int = 300
+    offered_msgs_per_s: float = 50.0
+    latency_seconds: float = 20.0
+    overload_factor: float = 10.0
+    overload_seconds: float = 30.0
+    cold_start: bool = True
+
+
+def rss_mb(pid: int | None = None) -> float:
+    import psutil
+
+    return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
+
+
+class PacedSource:
+    """Offers chat lines at a steady rate for a while: the load generator of the benchmark."""
+
+    def __init__(self, texts: Sequence[str], rate: float, seconds: float) -> None:
+        self.texts = texts
+        self.rate = rate
+        self.seconds = seconds
+        self.offered = 0
+        self._status = SourceStatus(SourceState.CONNECTING, "bench", name="bench")
+
+    @property
+    def status(self) -> SourceStatus:
+        return self._status
+
+    async def messages(self) -> AsyncIterator[ChatMessage]:
+        self._status = SourceStatus(SourceState.LIVE, f"{self.rate:.0f} msg/s", name="bench")
+        lines = itertools.cycle(self.texts)
+        started = time.monotonic()
+        while (elapsed := time.monotonic() - started) < self.seconds:
+            for _ in range(int(elapsed * self.rate) - self.offered):
+                n = self.offered
+                self.offered += 1
+                author = Author(name=f"viewer{n % 997}", id=f"v{n % 997}")
+                yield ChatMessage(id=f"bench-{n}", time=time.time(), author=author, text=next(lines))
+            await asyncio.sleep(0.005)
+        self._status = SourceStatus(SourceState.ENDED, "bench load finished", name="bench")
+
+
+async def run_bench(options: BenchOptions) -> dict[str, Any]:
+    """Every figure, as one JSON-ready dict."""
+    messages = await _read_all(options.chat)
+    texts = [m.text for m in messages if m.text.strip()]
+    result: dict[str, Any] = {
+        "model": options.config.model.path,
+        "backend": options.config.model.backend,
+        "messages": len(texts),
+        "cpus": os.cpu_count(),
+    }
+    if options.cold_start:
+        result.update(await _cold_start(options.chat))
+    scorer = await asyncio.to_thread(load_scorer, options.config.model)
+    result["rss_mb_in_bench"] = round(rss_mb(), 1)
+    raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
+    result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
+    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, scorer, options, texts), 1)
+    result["bot_msgs_per_s"] = round(await _bot_speed(options, scorer, len(messages), len(texts)), 1)
+    result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
+    if result["naive_msgs_per_s"]:
+        result["bot_vs_naive"] = round(result["bot_msgs_per_s"] / result["naive_msgs_per_s"], 2)
+    latency = await _steady_latency(options, scorer, texts)
+    result["offered_msgs_per_s"] = options.offered_msgs_per_s
+    result["latency_ms"] = latency
+    result["overload"] = await _overload(options, scorer, texts, result["bot_msgs_per_s"])
+    return result
+
+
+async def _read_all(path: Path) -> list[ChatMessage]:
+    return [m async for m in ReplaySource(path, speed=0).messages()]
+
+
+def _raw_speed(scorer: Scorer, texts: Sequence[str]) -> tuple[float, int]:
+    """Messages/s of tokenizer + forward alone, at the best of a few batch sizes."""
+    forward = _raw_forward(scorer)
+    forward(list(texts[:16]))  # the first call pays one-off costs
+    best = (0.0, 0)
+    for size in _BATCH_SIZES:
+        started = time.perf_counter()
+        for start in range(0, len(texts), size):
+            forward(list(texts[start : start + size]))
+        best = max(best, (len(texts) / (time.perf_counter() - started), size))
+    return best
+
+
+def _raw_forward(scorer: Scorer):
+    tokenizer = scorer.tokenizer  # type: ignore[attr-defined]
+    max_length = scorer.max_length  # type: ignore[attr-defined]
+    if hasattr(scorer, "session"):
+        session = scorer.session
+
+        def forward(batch: list[str]) -> None:
+            enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="np")
+            session.run(["logits"], {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]})
+
+        return forward
+    import torch
+
+    model = scorer.model  # type: ignore[attr-defined]
+
+    def forward(batch: list[str]) -> None:
+        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        with torch.inference_mode():
+            model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+
+    return forward
+
+
+def _naive_speed(scorer: Scorer, options: BenchOptions, texts: Sequence[str]) -> float:
+    """Messages/s of a transformers pipeline called once per message (the usual first try)."""
+    pipe = getattr(scorer, "pipeline", None)
+    if pipe is None:  # the ONNX backend has none: compare with torch's
+        from .classifier import Classifier
+
+        pipe = Classifier(options.config.model.path).pipeline
+    sample = list(texts[: options.naive_messages])
+    pipe(sample[0])
+    started = time.perf_counter()
+    for text in sample:
+        pipe(text)
+    return len(sample) / (time.perf_counter() - started)
+
+
+def _bench_config(options: BenchOptions, **worker: int) -> AppConfig:
+    config = options.config
+    return dataclasses.replace(
+        config,
+        server=dataclasses.replace(config.server, port=0),
+        history=HistoryConfig(dir=None),
+        source=SourceConfig(replay=str(options.chat), speed=0),
+        worker=dataclasses.replace(config.worker, **worker),
+    )
+
+
+async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable: int) -> float:
+    """Messages/s through the whole flow, first message in to the frame that counts the last."""
+    config = _bench_config(options, queue_size=total + 1)  # measure speed, not drops
+    done = asyncio.Event()
+    finished_at: list[float] = []
+    watchers: list[asyncio.Task] = []
+
+    async def watch(bot: Bot) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+            async for frame in ws:
+                totals = json.loads(frame)["totals"]
+                if totals["scored"] + totals["failed"] >= scorable:
+                    finished_at.append(time.monotonic())
+                    done.set()
+                    return
+
+    def ready(bot: Bot) -> None:
+        watchers.append(asyncio.create_task(watch(bot)))
+
+    bot = await run_bot(config, stop=done, scorer=scorer, on_ready=ready, status_interval=None)
+    for task in watchers:
+        task.cancel()
+    if not finished_at or bot.first_read_at is None:
+        raise MoodbotError("bench: the flow did not finish the sample chat")
+    return total / (finished_at[0] - bot.first_read_at)
+
+
+async def _under_load(options: BenchOptions, scorer: Scorer, source: PacedSource) -> Bot:
+    stop = asyncio.Event()
+    config = _bench_config(options)
+    task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None))
+    await asyncio.sleep(source.seconds + 1.0)
+    stop.set()
+    return await task
+
+
+async def _steady_latency(options: BenchOptions, scorer: Scorer, texts: Sequence[str]) -> dict[str, float | None]:
+    source = PacedSource(texts, options.offered_msgs_per_s, options.latency_seconds)
+    bot = await _under_load(options, scorer, source)
+    samples = _after_warmup(bot)
+    return {f"p{p}": _ms(percentile(samples, p)) for p in (50, 95, 99)}
+
+
+async def _overload(options: BenchOptions, scorer: Scorer, texts: Sequence[str], sustained: float) -> dict[str, Any]:
+    rate = options.overload_factor * sustained
+    source = PacedSource(texts, rate, options.overload_seconds)
+    start_rss = rss_mb()
+    bot = await _under_load(options, scorer, source)
+    return {
+        "offered_msgs_per_s": round(rate, 1),
+        "seconds": options.overload_seconds,
+        "offered": source.offered,
+        "processed": bot.worker.stats.scored if bot.worker else 0,
+        "dropped": bot.queue.dropped,
+        "max_queue": bot.queue.max_depth,
+        "queue_size": bot.queue.maxsize,
+        "rss_mb_start": round(start_rss, 1),
+        "rss_mb_end": round(rss_mb(), 1),
+        "latency_ms_p95": _ms(percentile(_after_warmup(bot), 95)),
+    }
+
+
+def _after_warmup(bot: Bot) -> list[float]:
+    # The latency meter keeps samples in arrival order; skip the first seconds' worth.
+    samples = list(bot.latency.samples)
+    skip = int(len(samples) * min(1.0, _WARMUP_SECONDS / max(bot.clock() - (bot.first_read_at or 0), 1e-9)))
+    return samples[skip:]
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+async def _cold_start(chat: Path) -> dict[str, float]:
+    """Start a real `moodbot run`, time it to the first frame with a mood, and read its memory."""
+    from websockets.asyncio.client import connect
+
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--replay", str(chat), "--speed", "1", "--port", "0",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        url = await asyncio.wait_for(_overlay_url(process), 120)
+        async with connect(url.replace("http://", "ws://") + "ws") as ws:
+            async for frame in ws:
+                if json.loads(frame)["totals"]["scored"] > 0:
+                    break
+        cold = time.monotonic() - started
+        memory = rss_mb(process.pid)
+    finally:
+        process.terminate()
+        await process.wait()
+    return {"cold_start_s": round(cold, 2), "rss_mb": round(memory, 1)}
+
+
+async def _overlay_url(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    async for line in process.stdout:
+        text = line.decode()
+        if text.startswith("Overlay ready:"):
+            return text.split()[2]
+    raise MoodbotError("bench: `moodbot run` exited before serving the overlay")
+
+
+def format_bench(result: dict[str, Any]) -> str:
+    """The figures as a table a streamer can read."""
+    o = result["overload"]
+    lat = result["latency_ms"]
+    rows = [
+        ("model", f"{result['model']} ({result['backend']}), {result['cpus']} CPUs"),
+        ("raw model", f"{result['raw_msgs_per_s']:.0f} msg/s (tokenizer + forward, batch {result['raw_batch_size']})"),
+        ("naive pipeline", f"{result['naive_msgs_per_s']:.0f} msg/s (pipeline called per message)"),
+        ("moodbot flow", f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive"),
+        ("latency", f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms at {result['offered_msgs_per_s']:.0f} msg/s"),
+        ("overload", f"{o['offered_msgs_per_s']:.0f} msg/s for {o['seconds']:.0f} s: {o['processed']} scored, {o['dropped']} dropped, "
+                     f"queue max {o['max_queue']}/{o['queue_size']}, p95 {o['latency_ms_p95']} ms"),
+        ("memory", f"{o['rss_mb_start']:.0f} → {o['rss_mb_end']:.0f} MB during overload"),
+    ]
+    if "cold_start_s" in result:
+        rows.append(("moodbot run", f"{result['rss_mb']:.0f} MB with the model loaded, first mood after {result['cold_start_s']:.1f} s"))
+    width = max(len(name) for name, _ in rows)
+    verdict = (
+        f"This machine keeps up with chat up to about {result['bot_msgs_per_s']:.0f} messages/s "
+        "(big streams: 10-50, bursts over 100); beyond that the oldest messages are skipped and counted."
+    )
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows) + "\n\n" + verdict

@@ -1,0 +1,102 @@
+"""End to end on loopback: a fake YouTube HTTP server feeds the running bot, the overlay counts it."""
+
+import asyncio
+import copy
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from youtube_fakes import LIVE_ID, chat_page, load_json, load_text
+
+from bot.app import run_bot
+from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig, YouTubeConfig
+
+pytestmark = pytest.mark.slow
+
+POLLS = ["live/paramgen_firstread.json", "live/textmessage.json", "live/superchat.json",
+         "live/supersticker.json", "live/newSponsor_rev.json", "live/handmade_emoji_runs.json"]
+
+
+def quick(answer):
+    """A recorded poll answer, told to come back in 50 ms instead of 5 s."""
+    answer = copy.deepcopy(answer)
+    for continuation in answer["continuationContents"]["liveChatContinuation"].get("continuations", []):
+        for data in continuation.values():
+            if "timeoutMs" in data:
+                data["timeoutMs"] = 50
+    return answer
+
+
+class LoopbackYouTube:
+    """A real HTTP/1.1 server on 127.0.0.1 answering as YouTube did in the recordings."""
+
+    def __init__(self):
+        self.pages = {"/watch": load_text("pages/handmade_watch_live.html"), "/live_chat": chat_page()}
+        self.polls = [json.dumps(quick(load_json(name))) for name in POLLS] + [json.dumps(load_json("live/finished_live.json"))]
+        self.requests = []
+
+    async def start(self):
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _serve(self, reader, writer):
+        try:
+            while request_line := await reader.readline():
+                method, target, _ = request_line.decode().split(" ", 2)
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                path = target.split("?")[0]
+                self.requests.append(f"{method} {path}")
+                if method == "POST" and self.polls:
+                    status, body, kind = 200, self.polls.pop(0), "application/json"
+                elif path in self.pages:
+                    status, body, kind = 200, self.pages[path], "text/html; charset=utf-8"
+                else:
+                    status, body, kind = 404, "not found", "text/plain"
+                data = body.encode()
+                writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def close(self):
+        self.server.close()
+        await self.server.wait_closed()
+
+
+async def test_fake_youtube_to_overlay(bundled_classifier):
+    """Recorded YouTube chat read over HTTP reaches the overlay's websocket, counted and scored; the end is shown."""
+    youtube = LoopbackYouTube()
+    base_url = await youtube.start()
+    config = AppConfig(
+        source=SourceConfig(video=f"https://www.youtube.com/watch?v={LIVE_ID}"),
+        youtube=YouTubeConfig(base_url=base_url),
+        server=ServerConfig(port=0),
+        history=HistoryConfig(dir=None),
+    )
+    stop = asyncio.Event()
+    ready = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(run_bot(config, stop=stop, scorer=bundled_classifier, on_ready=ready.set_result, status_interval=None))
+    bot = await asyncio.wait_for(ready, 30)
+    last = {}
+    try:
+        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+            async with asyncio.timeout(30):
+                async for frame in ws:
+                    last = json.loads(frame)
+                    if last["source"]["state"] == "ended" and last["totals"]["messages"] == 12:
+                        break
+    finally:
+        stop.set()
+        await task
+        await youtube.close()
+    assert last["totals"]["messages"] == 12
+    assert last["totals"]["scored"] >= 11  # the membership without text counts but is not scored
+    assert last["source"] == {"name": "youtube", "state": "ended", "detail": "stream ended"}
+    assert youtube.requests[:2] == ["GET /watch", "GET /live_chat"]
