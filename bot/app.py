@@ -22,6 +22,7 @@ from .chat import ChatSource, SourceState, SourceStatus
 from .chatqueue import ChatQueue, Queued
 from .config import AppConfig, ModelConfig
 from .errors import SourceError
+from .history import HistoryWriter
 from .metrics import LatencyMeter
 from .mood import MoodAggregator, ScoredMessage
 from .payload import Counters, build_message, encode
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 SAMPLE_CHAT = Path(__file__).parent / "assets" / "sample_chat.jsonl"
 _SHUTDOWN_DRAIN_SECONDS = 5.0
-_FLUSH_INTERVAL = 2.0
 
 
 def make_source(config: AppConfig) -> ChatSource:
@@ -54,13 +54,10 @@ def load_scorer(config: ModelConfig) -> Scorer:
 
         return OnnxClassifier(config.path, int8=config.backend == "onnx-int8", label_map=config.label_map,
                               max_length=config.max_length, threads=config.threads)
-    if config.threads:
-        import torch
-
-        torch.set_num_threads(config.threads)
     from .classifier import Classifier
 
-    return Classifier(config.path, label_map=config.label_map, max_length=config.max_length, device=config.device)
+    return Classifier(config.path, label_map=config.label_map, max_length=config.max_length, device=config.device,
+                      threads=config.threads)
 
 
 class _Stopped(Exception):
@@ -79,6 +76,7 @@ class Bot:
     latency: LatencyMeter = field(default_factory=LatencyMeter)
     worker: Worker | None = None
     recorder: ReplayWriter | None = None
+    history: HistoryWriter | None = None
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
@@ -94,14 +92,16 @@ class Bot:
             queue_max=self.queue.maxsize,
         )
 
-    def message(self, kind: str) -> str:
+    def payload(self, kind: str) -> dict:
         snapshot = self.aggregator.snapshot(self.clock())
         wall_time = time.time()
         status = self.source.status
         if self.worker is None and status.state is SourceState.LIVE:
             status = SourceStatus(SourceState.CONNECTING, "loading the model", name=status.name)
-        message = build_message(kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None)
-        return encode(message)
+        return build_message(kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None)
+
+    def message(self, kind: str) -> str:
+        return encode(self.payload(kind))
 
     def status_line(self) -> str:
         snap = self.aggregator.snapshot(self.clock())
@@ -135,6 +135,10 @@ async def run_bot(
     bot = Bot(config, source, queue, aggregator, broadcaster, clock=clock)
     if config.source.record:
         bot.recorder = ReplayWriter(config.source.record)
+    if config.history.dir:
+        bot.history = HistoryWriter(config.history.dir, source=_source_label(config), model=config.model.path,
+                                    messages=config.history.messages)
+        log.info("mood history of this session: %s", bot.history.path)
     await broadcaster.start()
     print(f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)", flush=True)
     if config.server.host not in ("127.0.0.1", "localhost", "::1"):
@@ -148,8 +152,8 @@ async def run_bot(
             tasks.create_task(broadcaster.publish(
                 lambda: bot.message("update"), changed, on_frame=lambda: bot.latency.frame_sent(clock())
             ))
-            if bot.recorder:
-                tasks.create_task(_flush_every(bot.recorder))
+            if bot.recorder or bot.history:
+                tasks.create_task(_write_files(bot, config.history.flush_interval))
             if status_interval:
                 tasks.create_task(_show_status(bot, status_interval))
             if scorer is None:
@@ -167,8 +171,10 @@ async def run_bot(
 
 
 def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:
-    def scored(_: list[ScoredMessage], batch: list[Queued]) -> None:
+    def scored(messages: list[ScoredMessage], batch: list[Queued]) -> None:
         bot.latency.scored(item.enqueued for item in batch)
+        if bot.history:
+            bot.history.scored(messages)
 
     return Worker(
         bot.queue,
@@ -205,10 +211,21 @@ async def _read(bot: Bot) -> None:
     log.info("chat source finished (%s); the overlay keeps showing the last mood", status.detail or status.state)
 
 
-async def _flush_every(recorder: ReplayWriter) -> None:
+def _source_label(config: AppConfig) -> str:
+    if config.source.video:
+        return "youtube-" + config.source.video.rstrip("/").split("/")[-1].split("=")[-1]
+    return Path(config.source.replay).stem if config.source.replay else "sample"
+
+
+async def _write_files(bot: Bot, interval: float) -> None:
+    """Every `interval` s: the mood of the moment into the history, and both files to disk."""
     while True:
-        await asyncio.sleep(_FLUSH_INTERVAL)
-        await recorder.flush()
+        await asyncio.sleep(interval)
+        if bot.history:
+            bot.history.window(bot.payload("update"))
+            await bot.history.flush()
+        if bot.recorder:
+            await bot.recorder.flush()
 
 
 async def _show_status(bot: Bot, interval: float) -> None:
@@ -236,7 +253,11 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
             bot.queue.dropped += len(waiting)
             log.warning("shutdown: %d queued messages dropped (model too slow to finish)", len(waiting))
         bot.worker.close()
-    bot.broadcaster.send(bot.message("update"))
+    final = bot.payload("update")
+    bot.broadcaster.send(encode(final))
+    if bot.history:
+        bot.history.window(final)
+        await bot.history.close()
     if bot.recorder:
         await bot.recorder.close()
         log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)

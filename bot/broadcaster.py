@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from asyncio_throttle import Throttler
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from .config import ServerConfig
@@ -120,9 +121,13 @@ class Broadcaster:
         self.frames_sent += 1
 
     async def _handle(self, connection: ServerConnection) -> None:
-        await connection.send(self._snapshot())
-        async for _ in connection:  # nothing a client says is acted on
-            pass
+        try:
+            await connection.send(self._snapshot())
+            async for _ in connection:  # nothing a client says is acted on
+                pass
+        except ConnectionClosed:
+            pass  # an overlay that goes away (OBS hid the source) is business as usual
+        log.debug("overlay disconnected: %s", connection.remote_address)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path

@@ -14,6 +14,15 @@ from typing import Protocol
 __all__ = ["Author", "ChatMessage", "ChatSource", "Kind", "SourceState", "SourceStatus"]
 
 
+def _valid_utf8(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        # Through UTF-16 a split pair rejoins; a lone half becomes U+FFFD.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 class Kind(enum.StrEnum):
     """What a chat item is."""
 
@@ -32,6 +41,10 @@ class Author:
     member: bool = False
     moderator: bool = False
     owner: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name.isascii():
+            object.__setattr__(self, "name", _valid_utf8(self.name))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +65,14 @@ class ChatMessage:
     amount: float | None = None
     currency: str | None = None
     amount_text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Chat and recordings can carry lone surrogates (broken emoji); they cannot be encoded
+        # as UTF-8 for the overlay or a file, so they become U+FFFD here, once, at the edge.
+        for name in ("text", "id"):
+            value = getattr(self, name)
+            if not value.isascii():
+                object.__setattr__(self, name, _valid_utf8(value))
 
     @property
     def paid(self) -> bool:

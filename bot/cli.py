@@ -87,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_bench)
 
+    p = commands.add_parser("soak", help="play hours of chat, compressed, and watch memory, files and tasks")
+    p.add_argument("--hours", type=float, default=8.0, help="hours of stream to play (default 8)")
+    p.add_argument("--speed", type=float, default=100.0, help="times faster than the sample chat's pace (default 100)")
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_soak)
+
+    p = commands.add_parser("report", help="turn a session's mood history into a CSV and a PNG chart")
+    p.add_argument("session", nargs="?", default="latest", help="session file or name, or latest (default)")
+    p.add_argument("--dir", type=Path, default=Path("sessions"), help="where sessions are kept (default sessions)")
+    p.add_argument("--list", action="store_true", help="list the sessions and stop")
+    p.set_defaults(handler=_report)
+
     p = commands.add_parser("export-onnx", help="export a model to ONNX (fp32 and int8) for the onnx backends")
     p.add_argument("--model", default="bundled", help="bundled (default) or a model folder")
     p.add_argument("--out", type=Path, default=Path("models/onnx"), help="folder to write (default models/onnx)")
@@ -146,21 +159,31 @@ def _load_run_config(path: Path | None, overrides: dict, *, clear: Sequence[str]
     return load_config(path, wanted)
 
 
+# One Ctrl-C often arrives twice (the terminal signals the whole process group, `timeout`
+# signals child and group): a repeat this soon is the same request, not "force it".
+_SIGNAL_ECHO = 1.0
+
+
 async def _run_until_signalled(config) -> None:
     import asyncio
     import os
     import signal
+    import time
 
     from .app import run_bot
 
     stop = asyncio.Event()
+    first_signal: list[float] = []
 
     def on_signal() -> None:
-        if stop.is_set():
+        now = time.monotonic()
+        if not first_signal:
+            first_signal.append(now)
+            print("\nmoodbot: stopping (Ctrl-C again to force)", file=sys.stderr)
+            stop.set()
+        elif now - first_signal[0] > _SIGNAL_ECHO:
             print("\nmoodbot: stopping now", file=sys.stderr)
             os._exit(130)  # a second Ctrl-C: the user does not want to wait for a clean stop
-        print("\nmoodbot: stopping (Ctrl-C again to force)", file=sys.stderr)
-        stop.set()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -244,6 +267,41 @@ def _bench(args: argparse.Namespace) -> int:
     )
     result = asyncio.run(run_bench(options))
     print(json.dumps(result) if args.json else format_bench(result))
+    return 0
+
+
+def _soak(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .soak import run_soak
+
+    result = asyncio.run(run_soak(_load_run_config(args.config, {}), hours=args.hours, speed=args.speed))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        rss, files, tasks = result["rss_mb"], result["open_files"], result["tasks"]
+        print(
+            f"{result['stream_hours']:g} h of chat at {result['speed']:g}x in {result['wall_seconds']:.0f} s: "
+            f"{result['read']} read, {result['scored']} scored, {result['dropped']} dropped, {result['frames']} frames\n"
+            f"memory {rss['after_warmup']:.0f} MB after warm-up -> {rss['end']:.0f} MB at the end (peak {rss['max']:.0f}); "
+            f"open files {files['after_warmup']} -> {files['end']}; tasks {tasks['after_warmup']} -> {tasks['end']}"
+        )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import find_session, list_sessions, read_session, summary, write_chart, write_csv
+
+    if args.list:
+        for path in list_sessions(args.dir):
+            print(path.stem)
+        return 0
+    session = read_session(find_session(args.session, args.dir))
+    csv_path, png_path = session.path.with_suffix(".csv"), session.path.with_suffix(".png")
+    write_csv(session, csv_path)
+    write_chart(session, png_path)
+    print(summary(session))
+    print(f"wrote {csv_path} and {png_path}")
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import LabelledScores, padded_chunks
+from .classifier import LabelledScores, default_threads, padded_chunks
 from .errors import ModelError
 from .labels import LabelScheme
 from .models import resolve_model
@@ -88,8 +88,7 @@ class OnnxClassifier(LabelledScores):
         if not path.is_file():
             raise ModelError(f"{path}: no ONNX model there; make one with `moodbot export-onnx --model {model} --out {folder}`")
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or default_threads()
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         config = AutoConfig.from_pretrained(folder)

@@ -24,13 +24,14 @@ from typing import Any, TextIO
 
 from .chat import Author, ChatMessage, Kind, SourceState, SourceStatus
 from .errors import DataError
+from .jsonl import JsonlAppender
 
 __all__ = ["ReplaySource", "ReplayWriter", "message_from_json", "message_to_json"]
 
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 512  # lines read per trip to the worker thread
-_YIELD_EVERY = 64  # at speed 0, let other tasks run this often
+_YIELD_EVERY = 64  # when not sleeping between messages, let other tasks run this often
 
 
 def message_to_json(message: ChatMessage) -> dict[str, Any]:
@@ -149,18 +150,20 @@ class ReplaySource:
     async def _play_once(self, round_: int) -> AsyncIterator[ChatMessage]:
         started = self._clock()
         first: float | None = None
-        sent = 0
+        since_sleep = 0
         async for message in self._read():
             if first is None:
                 first = message.time
                 self._status = SourceStatus(SourceState.LIVE, self.path.name, name="replay")
-            if self.speed > 0:
-                delay = started + (message.time - first) / self.speed - self._clock()
-                if delay > 0:
-                    await self._sleep(delay)
-            elif sent % _YIELD_EVERY == 0:
+            delay = started + (message.time - first) / self.speed - self._clock() if self.speed > 0 else 0.0
+            if delay > 0:
+                await self._sleep(delay)
+                since_sleep = 0
+            elif since_sleep >= _YIELD_EVERY:
+                # Running behind (or at speed 0): still let the overlay and the worker run.
                 await self._sleep(0)
-            sent += 1
+                since_sleep = 0
+            since_sleep += 1
             # A looped recording repeats ids; keep each one unique so no stage mistakes a
             # second round for duplicates.
             yield message if round_ == 0 else _renamed(message, round_)
@@ -212,26 +215,19 @@ class ReplayWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("a", encoding="utf-8")
+            self._out = JsonlAppender(self.path)
         except OSError as exc:
             raise DataError(f"{self.path}: cannot write the recording there ({exc.strerror})") from exc
-        self._pending: list[str] = []
-        self.written = 0
+
+    @property
+    def written(self) -> int:
+        return self._out.written
 
     def add(self, message: ChatMessage) -> None:
-        self._pending.append(json.dumps(message_to_json(message), ensure_ascii=False))
+        self._out.add(message_to_json(message))
 
     async def flush(self) -> None:
-        lines, self._pending = self._pending, []
-        if lines:
-            await asyncio.to_thread(self._write, lines)
-
-    def _write(self, lines: list[str]) -> None:
-        self._file.write("\n".join(lines) + "\n")
-        self._file.flush()
-        self.written += len(lines)
+        await self._out.flush()
 
     async def close(self) -> None:
-        await self.flush()
-        self._file.close()
+        await self._out.close()

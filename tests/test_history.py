@@ -1,0 +1,72 @@
+"""Mood history on disk and the post-stream report."""
+
+import csv
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.errors import DataError
+from bot.history import HistoryWriter
+from bot.labels import Sentiment
+from bot.mood import ScoredMessage
+from bot.report import read_session
+
+from helpers import msg
+
+
+def window(t, needle, messages):
+    return {"type": "update", "time": t, "needle": needle, "mood": "happy" if needle > 0 else "sad",
+            "short": {"valence": needle, "rate": 2.0, "shares": {"negative": 0.1, "neutral": 0.2, "positive": 0.7},
+                      "reactions": [{"text": "草", "count": 3}]},
+            "long": {"valence": needle / 2}, "totals": {"messages": messages, "scored": messages, "dropped": 0}}
+
+
+async def test_history_round_trip_and_report(tmp_path, capsys):
+    """Windows and messages written by a session come back as a CSV and a PNG chart."""
+    writer = HistoryWriter(tmp_path, source="replay", model="bundled", messages=True, started=1_800_000_000.0)
+    for i in range(30):
+        writer.window(window(1_800_000_000.0 + 2 * i, (i - 15) / 15, 10 * i))
+    writer.scored([ScoredMessage(msg("草"), Sentiment(0.9, 0.0, 0.1, 0.9), 1.0)])
+    await writer.close()
+
+    session = read_session(writer.path)
+    assert len(session.rows) == 30 and session.messages == 1
+    assert session.rows[-1]["seconds"] == 58.0
+
+    assert main(["report", writer.path.name, "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "happiest  +0.93 at 1.0 min" in out and "saddest   -1.00 at 0.0 min" in out
+    with writer.path.with_suffix(".csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 30 and rows[0]["top_reaction"] == "草"
+    assert writer.path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_line_cut_by_a_crash_is_skipped(tmp_path):
+    """A history whose last line was cut off by a kill still reads."""
+    writer = HistoryWriter(tmp_path, source="s", model="m", messages=False)
+    writer.window(window(1.0, 0.5, 1))
+    await writer.close()
+    with writer.path.open("a", encoding="utf-8") as f:
+        f.write('{"type": "window", "time": 3, "nee')
+    assert len(read_session(writer.path).rows) == 1
+
+
+async def test_messages_are_kept_only_when_asked(tmp_path):
+    """history.messages off: windows only."""
+    writer = HistoryWriter(tmp_path, source="s", model="m", messages=False)
+    writer.scored([ScoredMessage(msg("x"), None, 1.0)])
+    writer.window(window(1.0, 0.0, 1))
+    await writer.close()
+    kinds = [json.loads(line)["type"] for line in writer.path.read_text(encoding="utf-8").splitlines()]
+    assert kinds == ["session", "window"]
+
+
+def test_report_errors_are_one_line(tmp_path, capsys):
+    """No session, or a file that is not one, gets a one-line error."""
+    assert main(["report", "--dir", str(tmp_path)]) == 2
+    assert "no sessions yet" in capsys.readouterr().err
+    (tmp_path / "x.jsonl").write_text("hello\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not a moodbot session"):
+        read_session(tmp_path / "x.jsonl")

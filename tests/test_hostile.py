@@ -1,0 +1,105 @@
+"""Hostile chat never crashes a stage, and a message the model chokes on costs only itself."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+
+from bot.app import run_bot
+from bot.chatqueue import ChatQueue
+from bot.config import AppConfig, HistoryConfig, MoodConfig, ServerConfig, SourceConfig
+from bot.mood import MoodAggregator
+from bot.worker import Worker
+
+from helpers import msg
+
+HOSTILE = [
+    "x" * 200,  # YouTube's limit
+    "草" * 100_000,  # far beyond it
+    "a\u200b\u200c\u200d\u2060b zero width",
+    "\u202eRTL override\u202c עברית مرحبا",
+    "Z" + "\u0301\u0336\u0489" * 3000,  # combining flood
+    "😂🔥❤️👏🏽🇯🇵" * 40,  # emoji only
+    "<img src=x onerror=alert(1)>",
+    "<script>document.body.innerHTML='pwned'</script>",
+    "\"'; DROP TABLE chat; --",
+    "\x00\x01\x07 control \x1b[31m red",
+    "",
+    " ",
+    ":_:",  # an empty member emoji name
+    ":" * 500,
+]
+BROKEN_LINES = [
+    '{"id": "s1", "time": 1700000001, "author": {"name": "\\ud800bad"}, "text": "lone \\ud800 surrogate \\udfff"}',
+    '{"id": "s2", "time": 1700000002, "author": {"name": "pair"}, "text": "split pair \\ud83d\\ude02 ok"}',
+    "{this is not json",
+    '{"time": "yesterday", "text": "bad time"}',
+    "[" * 5000 + "]" * 5000,  # deep nesting
+    '{"id": "n", "time": 1700000003, "author": 42, "text": "bad author"}',
+]
+
+
+def hostile_recording(path):
+    rows = [json.dumps({"id": f"h{i}", "time": 1_700_000_000 + i * 0.01, "author": {"name": f"troll{i}"}, "text": t})
+            for i, t in enumerate(HOSTILE)]
+    path.write_text("\n".join(rows + BROKEN_LINES) + "\n", encoding="utf-8")
+    return path, len(HOSTILE) + 2  # the two surrogate lines are valid messages
+
+
+@pytest.mark.slow
+async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_classifier):
+    """Huge, invisible, RTL, zalgo, markup, control and broken-surrogate chat is read, scored and shown."""
+    path, valid = hostile_recording(tmp_path / "hostile.jsonl")
+    config = AppConfig(
+        source=SourceConfig(replay=str(path), speed=0, record=str(tmp_path / "rec.jsonl")),
+        server=ServerConfig(port=0),
+        mood=MoodConfig(),
+        history=HistoryConfig(dir=str(tmp_path / "sessions"), messages=True),
+    )
+    stop = asyncio.Event()
+    ready = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(run_bot(config, stop=stop, scorer=bundled_classifier, on_ready=ready.set_result, status_interval=None))
+    bot = await asyncio.wait_for(ready, 30)
+    async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+        async with asyncio.timeout(60):
+            async for frame in ws:
+                update = json.loads(frame)
+                if update["totals"]["messages"] == valid and bot.queue.depth == 0 and update["totals"]["scored"] >= valid - 2:
+                    break
+    stop.set()
+    await task
+    assert bot.read == valid and bot.worker.stats.failed == 0
+    assert bot.source.skipped == len(BROKEN_LINES) - 2
+    recorded = (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(recorded) == valid
+    texts = [json.loads(line)["text"] for line in recorded]
+    assert "lone \ufffd surrogate \ufffd" in texts and "split pair 😂 ok" in texts
+    history = next((tmp_path / "sessions").iterdir()).read_text(encoding="utf-8")
+    assert history.count('"type":"message"') == valid
+
+
+class ChokesOn:
+    """The real model, made to fail on one line (a fault injected into the model call)."""
+
+    def __init__(self, scorer, poison):
+        self.scorer, self.poison = scorer, poison
+
+    def score(self, texts):
+        if self.poison in texts:
+            raise RuntimeError("model failure")
+        return self.scorer.score(texts)
+
+
+@pytest.mark.slow
+async def test_a_message_the_model_fails_on_is_skipped_and_counted(bundled_classifier):
+    """Only the poisoned message is lost; the rest of its batch is scored."""
+    queue = ChatQueue(100)
+    aggregator = MoodAggregator(MoodConfig(), start=0.0)
+    worker = Worker(queue, ChokesOn(bundled_classifier, "POISON"), aggregator, batch_size=32, max_wait=0.0)
+    for text in ["草", "POISON", "GG", "泣いた"]:
+        queue.put(msg(text, author=text))
+    await worker.process(await queue.get_batch(32, 0.0))
+    worker.close()
+    assert worker.stats.failed == 1 and worker.stats.scored == 3
+    assert aggregator.total == 4
