@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 .PHONY: run test data model clean
 
 run: $(READY)
-	$(BIN)/moodbot run
+	$(BIN)/moodbot run --loop
 
 test: $(READY)
 	$(BIN)/python -m pytest

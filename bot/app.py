@@ -124,8 +124,12 @@ async def run_bot(
     source: ChatSource | None = None,
     on_ready: Callable[[Bot], None] | None = None,
     status_interval: float | None = 1.0,
+    announce: bool = True,
 ) -> Bot:
-    """Run the bot until `stop` is set; returns the stopped pipeline (for its figures)."""
+    """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
+
+    `announce` prints the overlay URL on stdout (the benchmark keeps stdout for its JSON).
+    """
     clock = time.monotonic
     source = source or make_source(config)
     queue = ChatQueue(config.worker.queue_size, clock=clock)
@@ -140,7 +144,8 @@ async def run_bot(
                                     messages=config.history.messages)
         log.info("mood history of this session: %s", bot.history.path)
     await broadcaster.start()
-    print(f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)", flush=True)
+    if announce:
+        print(f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)", flush=True)
     if config.server.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
 

@@ -205,7 +205,7 @@ async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable
     def ready(bot: Bot) -> None:
         watchers.append(asyncio.create_task(watch(bot)))
 
-    bot = await run_bot(config, stop=done, scorer=scorer, on_ready=ready, status_interval=None)
+    bot = await run_bot(config, stop=done, scorer=scorer, on_ready=ready, status_interval=None, announce=False)
     for task in watchers:
         task.cancel()
     if not finished_at or bot.first_read_at is None:
@@ -216,7 +216,7 @@ async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable
 async def _under_load(options: BenchOptions, scorer: Scorer, source: PacedSource) -> Bot:
     stop = asyncio.Event()
     config = _bench_config(options)
-    task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None))
+    task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None, announce=False))
     await asyncio.sleep(source.seconds + 1.0)
     stop.set()
     return await task

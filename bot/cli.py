@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int, default=64, help="tokens kept per line (default 64)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--threads", type=int, help="CPU threads (default: all cores; fewer if the machine is busy)")
     p.add_argument("--no-extend-vocab", action="store_true", help="do not add missing kana/kanji to the vocabulary")
     p.add_argument("--fp32-weights", action="store_true", help="save float32 weights (default: float16, half the size)")
     p.set_defaults(handler=_train)
@@ -217,6 +218,10 @@ def _train(args: argparse.Namespace) -> int:
         extend_vocab=not args.no_extend_vocab,
         fp16_weights=not args.fp32_weights,
     )
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     log.info("training %s on %d lines, dev %d lines, %d epochs", args.base, len(examples), len(dev), args.epochs)
     result = train(config, examples, dev, progress=sys.stderr.isatty())
     print(f"best epoch {result.best_epoch}: dev macro-F1 {result.best_macro_f1:.4f}; model saved to {result.out}")
@@ -322,6 +327,6 @@ def _data(args: argparse.Namespace) -> int:
     counts = build_training_data(args.downloads, args.chat, args.out)
     print(
         f"wrote {args.out}/train.tsv ({counts['train']} lines: {counts['public']} public, "
-        f"{counts['chat_train']} chat x3) and {args.out}/dev.tsv ({counts['dev']} lines)"
+        f"{counts['chat_train']} chat x2) and {args.out}/dev.tsv ({counts['dev']} lines)"
     )
     return 0

@@ -95,7 +95,7 @@ class WorkerConfig:
 
     queue_size: int = 2000
     batch_size: int = 32
-    max_wait_ms: int = 100
+    max_wait_ms: int = 50
 
     def __post_init__(self) -> None:
         _check(self.queue_size >= 1, "worker.queue_size", "1 or more", self.queue_size)
@@ -138,7 +138,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     allow_remote: bool = False
-    max_updates_per_s: float = 4.0
+    max_updates_per_s: float = 10.0
     max_clients: int = 32
     allowed_origins: list[str] = field(default_factory=list)
 

@@ -219,7 +219,7 @@ def _matches(name: str, pattern: str) -> bool:
 
 
 def build_training_data(
-    downloads: Path, chat_dir: Path, out_dir: Path, *, chat_repeats: int = 3, seed: int = 13
+    downloads: Path, chat_dir: Path, out_dir: Path, *, chat_repeats: int = 2, seed: int = 13
 ) -> dict[str, int]:
     """Write `train.tsv` (public sources + our chat train split, repeated) and `dev.tsv`."""
     public = read_sources(downloads, seed=seed)

@@ -41,7 +41,7 @@ async def run_soak(config: AppConfig, *, hours: float, speed: float, scorer: Sco
         )
         stop = asyncio.Event()
         ready: asyncio.Future[Bot] = asyncio.get_running_loop().create_future()
-        runner = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None))
+        runner = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None, announce=False))
         bot = await ready
         started = time.monotonic()
 

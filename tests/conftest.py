@@ -79,3 +79,16 @@ async def chromium():
         )
         yield browser
         await browser.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
+    """A tiny 3-class model trained on the toy lines: fast stand-in where the model's quality does not matter."""
+    from bot.labelled import Example
+    from bot.training import TrainConfig, train
+
+    rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE] + [(t, "neutral") for t in NEUTRAL]
+    examples = [Example(text, label, "en") for text, label in rows]
+    out = tmp_path_factory.mktemp("tiny-classifier")
+    train(TrainConfig(base=str(tiny_base), out=out, epochs=8, batch_size=8, learning_rate=3e-3), examples * 3, examples, progress=False)
+    return out

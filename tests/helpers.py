@@ -60,3 +60,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def bot_running(config, scorer):
+    """`async with bot_running(config, scorer) as bot:` the real bot, stopped cleanly on exit."""
+    import asyncio
+    import contextlib
+
+    from bot.app import run_bot
+
+    @contextlib.asynccontextmanager
+    async def running():
+        stop = asyncio.Event()
+        ready = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None))
+        bot = await asyncio.wait_for(ready, 30)
+        try:
+            yield bot
+        finally:
+            stop.set()
+            await task
+
+    return running()

@@ -6,13 +6,12 @@ import json
 import pytest
 from websockets.asyncio.client import connect
 
-from bot.app import run_bot
 from bot.chatqueue import ChatQueue
 from bot.config import AppConfig, HistoryConfig, MoodConfig, ServerConfig, SourceConfig
 from bot.mood import MoodAggregator
 from bot.worker import Worker
 
-from helpers import msg
+from helpers import bot_running, msg
 
 HOSTILE = [
     "x" * 200,  # YouTube's limit
@@ -57,18 +56,13 @@ async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_classifi
         mood=MoodConfig(),
         history=HistoryConfig(dir=str(tmp_path / "sessions"), messages=True),
     )
-    stop = asyncio.Event()
-    ready = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run_bot(config, stop=stop, scorer=bundled_classifier, on_ready=ready.set_result, status_interval=None))
-    bot = await asyncio.wait_for(ready, 30)
-    async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
-        async with asyncio.timeout(60):
-            async for frame in ws:
-                update = json.loads(frame)
-                if update["totals"]["messages"] == valid and bot.queue.depth == 0 and update["totals"]["scored"] >= valid - 2:
-                    break
-    stop.set()
-    await task
+    async with bot_running(config, bundled_classifier) as bot:
+        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+            async with asyncio.timeout(60):
+                async for frame in ws:
+                    update = json.loads(frame)
+                    if update["totals"]["messages"] == valid and bot.queue.depth == 0 and update["totals"]["scored"] >= valid - 2:
+                        break
     assert bot.read == valid and bot.worker.stats.failed == 0
     assert bot.source.skipped == len(BROKEN_LINES) - 2
     recorded = (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()

@@ -1,14 +1,12 @@
 """The real overlay page in real headless Chromium, against the real bot and the bundled model."""
 
 import asyncio
-import contextlib
 
 import pytest
 
-from bot.app import run_bot
 from bot.config import AppConfig, HistoryConfig, MoodConfig, ServerConfig, SourceConfig
 
-from helpers import free_port, write_recording
+from helpers import bot_running, free_port, write_recording
 
 pytestmark = pytest.mark.slow
 
@@ -16,24 +14,15 @@ HAPPY = ["草", "LMAOOO", "かわいい！！", "wkwkwk lucu banget", "GG!! so g
 SAD = ["F", "noooo she died 😭", "泣いた", "sedih banget", "this is so sad", "つらい…", "rip 😢", "nyesek bgt"]
 
 
-@contextlib.asynccontextmanager
-async def running_bot(recording, scorer, *, port=0, **mood):
-    """The bot on a recording, serving the overlay on loopback; yields the running Bot."""
+def running_bot(recording, scorer, *, port=0, **mood):
+    """The bot on a recording (looped), serving the overlay on loopback."""
     config = AppConfig(
         source=SourceConfig(replay=str(recording), loop=True),
         mood=MoodConfig(**{"short_window": 4.0, "needle_smoothing": 0.5, **mood}),
         server=ServerConfig(port=port, max_updates_per_s=10),
         history=HistoryConfig(dir=None),
     )
-    stop = asyncio.Event()
-    ready = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None))
-    bot = await asyncio.wait_for(ready, 30)
-    try:
-        yield bot
-    finally:
-        stop.set()
-        await task
+    return bot_running(config, scorer)
 
 
 def lines(texts, per_second=8.0, offset=0.0):

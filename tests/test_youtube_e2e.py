@@ -6,9 +6,9 @@ import json
 
 import pytest
 from websockets.asyncio.client import connect
+from helpers import bot_running
 from youtube_fakes import LIVE_ID, chat_page, load_json, load_text
 
-from bot.app import run_bot
 from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig, YouTubeConfig
 
 pytestmark = pytest.mark.slow
@@ -70,33 +70,30 @@ class LoopbackYouTube:
         await self.server.wait_closed()
 
 
-async def test_fake_youtube_to_overlay(bundled_classifier):
-    """Recorded YouTube chat read over HTTP reaches the overlay's websocket, counted and scored; the end is shown."""
+async def test_fake_youtube_to_overlay(bundled_classifier, tmp_path):
+    """Recorded YouTube chat read over HTTP reaches the overlay's websocket, counted, scored and recorded."""
     youtube = LoopbackYouTube()
     base_url = await youtube.start()
     config = AppConfig(
-        source=SourceConfig(video=f"https://www.youtube.com/watch?v={LIVE_ID}"),
+        source=SourceConfig(video=f"https://www.youtube.com/watch?v={LIVE_ID}", record=str(tmp_path / "rec.jsonl")),
         youtube=YouTubeConfig(base_url=base_url),
         server=ServerConfig(port=0),
         history=HistoryConfig(dir=None),
     )
-    stop = asyncio.Event()
-    ready = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run_bot(config, stop=stop, scorer=bundled_classifier, on_ready=ready.set_result, status_interval=None))
-    bot = await asyncio.wait_for(ready, 30)
     last = {}
     try:
-        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
-            async with asyncio.timeout(30):
-                async for frame in ws:
-                    last = json.loads(frame)
-                    if last["source"]["state"] == "ended" and last["totals"]["messages"] == 12:
-                        break
+        async with bot_running(config, bundled_classifier) as bot:
+            async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+                async with asyncio.timeout(30):
+                    async for frame in ws:
+                        last = json.loads(frame)
+                        if last["source"]["state"] == "ended" and last["totals"]["messages"] == 12:
+                            break
     finally:
-        stop.set()
-        await task
         await youtube.close()
     assert last["totals"]["messages"] == 12
     assert last["totals"]["scored"] >= 11  # the membership without text counts but is not scored
     assert last["source"] == {"name": "youtube", "state": "ended", "detail": "stream ended"}
     assert youtube.requests[:2] == ["GET /watch", "GET /live_chat"]
+    recorded = [json.loads(line) for line in (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(recorded) == 12 and recorded[3]["kind"] == "superchat" and recorded[3]["amount_text"]
