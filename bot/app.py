@@ -21,7 +21,7 @@ from .broadcaster import Broadcaster
 from .chat import ChatSource, SourceState, SourceStatus
 from .chatqueue import ChatQueue, Queued
 from .config import AppConfig, ModelConfig
-from .errors import SourceError
+from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .metrics import LatencyMeter
 from .mood import MoodAggregator, ScoredMessage
@@ -168,11 +168,26 @@ async def run_bot(
             tasks.create_task(bot.worker.run())
             if on_ready:
                 on_ready(bot)
-    except* _Stopped:
-        pass
+    except BaseExceptionGroup as group:
+        _reraise(group)
     finally:
         await _shut_down(bot, status_interval)
     return bot
+
+
+def _reraise(group: BaseExceptionGroup) -> None:
+    """After the task group: a stop request is the normal end; a user's error comes out alone
+    (so the CLI prints its one line); anything else goes on as it is."""
+    _, failures = group.split(_Stopped)
+    if failures is None:
+        return
+    _, unexpected = failures.split(MoodbotError)
+    if unexpected is not None:
+        raise unexpected
+    error: BaseException = failures
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    raise error
 
 
 def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:

@@ -4,6 +4,8 @@ Figures (all on the bundled sample chat's lines):
 
 - raw_msgs_per_s: tokenizer + model forward at the best batch size, nothing else;
 - naive_msgs_per_s: `pipeline(...)` called once per message;
+- torch_raw_msgs_per_s, raw_vs_torch (ONNX backends only): the raw figure of the torch model
+  the export came from, and how much faster the ONNX backend is;
 - bot_msgs_per_s: the real flow, replay at full speed → queue → worker → aggregator →
   broadcaster with a websocket client connected, from first message in to last frame out;
 - latency_ms: queue entry → first websocket frame counting the message, at a steady load;
@@ -30,7 +32,8 @@ from typing import Any
 
 from .app import SAMPLE_CHAT, Bot, load_scorer, run_bot
 from .chat import Author, ChatMessage, SourceState, SourceStatus
-from .config import AppConfig, HistoryConfig, SourceConfig
+from .classifier import Classifier
+from .config import AppConfig, HistoryConfig, ModelConfig, SourceConfig
 from .errors import MoodbotError
 from .metrics import percentile
 from .replay import ReplaySource
@@ -54,6 +57,7 @@ class BenchOptions:
     overload_factor: float = 10.0
     overload_seconds: float = 30.0
     cold_start: bool = True
+    config_file: Path | None = None  # handed to the cold-started `moodbot run`
 
 
 def rss_mb(pid: int | None = None) -> float:
@@ -101,12 +105,18 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
         "cpus": os.cpu_count(),
     }
     if options.cold_start:
-        result.update(await _cold_start(options.chat))
+        result.update(await _cold_start(options))
     scorer = await asyncio.to_thread(load_scorer, options.config.model)
     result["rss_mb_in_bench"] = round(rss_mb(), 1)
     raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
     result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
-    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, scorer, options, texts), 1)
+    torch_model = scorer if isinstance(scorer, Classifier) else await asyncio.to_thread(_torch_twin, options.config.model)
+    if torch_model is not scorer:  # an ONNX backend: against the torch model it was exported from
+        torch_raw, _ = await asyncio.to_thread(_raw_speed, torch_model, texts)
+        result["torch_raw_msgs_per_s"] = round(torch_raw, 1)
+        result["raw_vs_torch"] = round(raw / torch_raw, 2)
+    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
+    del torch_model
     result["bot_msgs_per_s"] = round(await _bot_speed(options, scorer, len(messages), len(texts)), 1)
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
     if result["naive_msgs_per_s"]:
@@ -158,13 +168,14 @@ def _raw_forward(scorer: Scorer):
     return forward
 
 
-def _naive_speed(scorer: Scorer, options: BenchOptions, texts: Sequence[str]) -> float:
-    """Messages/s of a transformers pipeline called once per message (the usual first try)."""
-    pipe = getattr(scorer, "pipeline", None)
-    if pipe is None:  # the ONNX backend has none: compare with torch's
-        from .classifier import Classifier
+def _torch_twin(config: ModelConfig) -> Classifier:
+    from .onnx import exported_from
 
-        pipe = Classifier(options.config.model.path).pipeline
+    return Classifier(exported_from(config.path), label_map=config.label_map, max_length=config.max_length, threads=config.threads)
+
+
+def _naive_speed(pipe: Any, options: BenchOptions, texts: Sequence[str]) -> float:
+    """Messages/s of a transformers pipeline called once per message (the usual first try)."""
     sample = list(texts[: options.naive_messages])
     pipe(sample[0])
     started = time.perf_counter()
@@ -259,14 +270,17 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
-async def _cold_start(chat: Path) -> dict[str, float]:
+async def _cold_start(options: BenchOptions) -> dict[str, float]:
     """Start a real `moodbot run`, time it to the first frame with a mood, and read its memory."""
     from websockets.asyncio.client import connect
 
+    model = options.config.model
+    args = ["--replay", str(options.chat), "--speed", "1", "--port", "0", "--model", model.path, "--backend", model.backend]
+    if options.config_file:
+        args += ["--config", str(options.config_file)]
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--replay", str(chat), "--speed", "1", "--port", "0",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable, "-m", "bot", "run", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         url = await asyncio.wait_for(_overlay_url(process), 120)
@@ -298,7 +312,11 @@ def format_bench(result: dict[str, Any]) -> str:
     rows = [
         ("model", f"{result['model']} ({result['backend']}), {result['cpus']} CPUs"),
         ("raw model", f"{result['raw_msgs_per_s']:.0f} msg/s (tokenizer + forward, batch {result['raw_batch_size']})"),
-        ("naive pipeline", f"{result['naive_msgs_per_s']:.0f} msg/s (pipeline called per message)"),
+        *(
+            [("torch fp32 model", f"{result['torch_raw_msgs_per_s']:.0f} msg/s (the same model in torch: {result['raw_vs_torch']:.2f}x)")]
+            if "torch_raw_msgs_per_s" in result else []
+        ),
+        ("naive pipeline", f"{result['naive_msgs_per_s']:.0f} msg/s (torch pipeline called per message)"),
         ("moodbot flow", f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive"),
         ("latency", f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms at {result['offered_msgs_per_s']:.0f} msg/s"),
         ("overload", f"{o['offered_msgs_per_s']:.0f} msg/s for {o['seconds']:.0f} s: {o['processed']} scored, {o['dropped']} dropped, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", default=None, help="start the recording again when it ends")
     p.add_argument("--record", help="also write every message read to this file (replay format)")
     p.add_argument("--model", help="bundled, a model folder or a hub id")
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="how the model runs (default torch; onnx needs `moodbot export-onnx`)")
     p.add_argument("--host", help="address to serve the overlay on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to serve the overlay on (default 8765)")
     p.set_defaults(handler=_run)
@@ -74,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, required=True, help="labelled CSV or TSV (text, label[, lang])")
     p.add_argument("--model", default="bundled", help="bundled (default), a model folder or a hub id")
     p.add_argument("--label-map", metavar="LABEL=CLASS,...", help="map the model's labels, e.g. LABEL_0=negative,LABEL_1=positive")
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch",
+                   help="torch (default), or an ONNX export's fp32 or int8 file (onnx-int8 also reports agreement with fp32)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_eval)
 
@@ -139,6 +143,7 @@ def _run(args: argparse.Namespace) -> int:
         "source.loop": args.loop,
         "source.record": args.record,
         "model.path": args.model,
+        "model.backend": args.backend,
         "server.host": args.host,
         "server.port": args.port,
     }
@@ -229,20 +234,29 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .classifier import Classifier
-    from .evaluation import evaluate, format_report, vader_predict
+    from .app import load_scorer
+    from .config import ModelConfig
+    from .evaluation import agreement, evaluate, format_report, vader_predict
     from .labelled import read_examples
 
     if args.data.suffix.lower() not in (".csv", ".tsv"):
         raise DataError(f"{args.data}: eval takes a .csv or .tsv file with text and label columns")
     examples = read_examples(args.data)
-    classifier = Classifier(args.model, label_map=_parse_label_map(args.label_map))
-    report = evaluate(examples, classifier.predict)
-    baseline = evaluate(examples, vader_predict)
+    config = ModelConfig(path=args.model, backend=args.backend, label_map=_parse_label_map(args.label_map) or {})
+    predicted = load_scorer(config).predict([ex.text for ex in examples])
+    report = evaluate(examples, predicted)
+    baseline = evaluate(examples, vader_predict([ex.text for ex in examples]))
+    extra = {}
+    if args.backend == "onnx-int8":  # quantisation must not change the answers
+        fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict([ex.text for ex in examples])
+        extra["agreement_with_fp32"] = agreement(predicted, fp32)
     if args.json:
-        print(json.dumps({"model": args.model, **report.to_json(), "baseline": {"name": "vader", **baseline.to_json()}}))
+        print(json.dumps({"model": args.model, "backend": args.backend, **report.to_json(), **extra,
+                          "baseline": {"name": "vader", **baseline.to_json()}}))
     else:
-        print(format_report(args.model, report, baseline))
+        print(format_report(f"{args.model} ({args.backend})", report, baseline))
+        if extra:
+            print(f"\nint8 labels agree with the fp32 export's on {extra['agreement_with_fp32']:.1%} of lines")
     return 0
 
 
@@ -269,6 +283,7 @@ def _bench(args: argparse.Namespace) -> int:
         latency_seconds=args.latency_seconds,
         overload_seconds=args.overload_seconds,
         cold_start=not args.no_cold_start,
+        config_file=args.config,
     )
     result = asyncio.run(run_bench(options))
     print(json.dumps(result) if args.json else format_bench(result))

@@ -6,13 +6,13 @@ The metric functions are pure. `vader_predict` is the lexicon baseline we compar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .labelled import Example
 from .labels import CLASSES
 
-__all__ = ["Report", "Scores", "evaluate", "format_report", "score_predictions", "vader_predict"]
+__all__ = ["Report", "Scores", "agreement", "evaluate", "format_report", "score_predictions", "vader_predict"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,21 @@ def score_predictions(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
     return Scores(n=n, accuracy=accuracy, macro_f1=macro_f1, per_class=per_class, confusion=confusion)
 
 
-def evaluate(examples: Sequence[Example], predict: Callable[[list[str]], list[str]]) -> Report:
-    """Run `predict` on the examples' texts and score it overall and per language."""
-    predicted = predict([ex.text for ex in examples])
+def evaluate(examples: Sequence[Example], predicted: Sequence[str]) -> Report:
+    """Score the predicted classes of the examples overall and per language."""
     gold = [ex.label for ex in examples]
     per_lang = {}
     for lang in sorted({ex.lang for ex in examples if ex.lang}):
         idx = [i for i, ex in enumerate(examples) if ex.lang == lang]
         per_lang[lang] = score_predictions([gold[i] for i in idx], [predicted[i] for i in idx])
     return Report(score_predictions(gold, predicted), per_lang)
+
+
+def agreement(a: Sequence[str], b: Sequence[str]) -> float:
+    """The share of lines two models label the same."""
+    if len(a) != len(b):
+        raise ValueError("the two label lists differ in length")
+    return sum(x == y for x, y in zip(a, b)) / len(a) if a else 1.0
 
 
 def vader_predict(texts: list[str]) -> list[str]:

@@ -28,6 +28,10 @@ _SKIN_TONE = re.compile(r"_(?:light|medium-light|medium|medium-dark|dark)_skin_t
 _CHAR_RUN = re.compile(r"(.)\1{3,}", re.DOTALL)
 _UNIT_RUN = re.compile(r"(\S{2,4}?)\1{2,}")
 _SPACES = re.compile(r"\s+")
+# Chat conventions that emoji names do not carry: 🌿 is 草 (laughter) in Japanese chat, and
+# 8️⃣8️⃣8️⃣ is 888 (applause), not "keycap 8" three times.
+_EMOJI_ALIASES = {"🌿": "草", "☘️": "草", "☘": "草"}
+_KEYCAP = re.compile(r"([0-9#*])\ufe0f?\u20e3")
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _MAX_MARKS_PER_CHAR = 2
 
@@ -36,6 +40,9 @@ def normalize(text: str, *, lowercase: bool = False) -> str:
     """Return `text` as the model should read it; `lowercase` for uncased models."""
     text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS])
     text = _URL.sub(" link ", text)
+    text = _KEYCAP.sub(r"\1", text)
+    for glyph, meaning in _EMOJI_ALIASES.items():
+        text = text.replace(glyph, meaning)
     text = emoji.replace_emoji(text, replace=_emoji_shortcode)
     text = _REPEATED_SHORTCODE.sub(r"\1 \1", text)
     text = _SHORTCODE.sub(_shortcode_words, text)

@@ -8,6 +8,7 @@ instead of torch: less memory, and faster on most CPUs.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import warnings
@@ -21,12 +22,13 @@ from .errors import ModelError
 from .labels import LabelScheme
 from .models import resolve_model
 
-__all__ = ["FP32_FILE", "INT8_FILE", "OnnxClassifier", "export_onnx"]
+__all__ = ["FP32_FILE", "INT8_FILE", "OnnxClassifier", "export_onnx", "exported_from"]
 
 log = logging.getLogger(__name__)
 
 FP32_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
+EXPORT_FILE = "export.json"  # which model the export came from, for comparisons with it
 
 
 def export_onnx(model: str, out: Path, *, quantize: bool = True) -> list[Path]:
@@ -59,10 +61,20 @@ def export_onnx(model: str, out: Path, *, quantize: bool = True) -> list[Path]:
     if quantize:
         _quantize(out / FP32_FILE, out / INT8_FILE)
         written.append(out / INT8_FILE)
+    (out / EXPORT_FILE).write_text(json.dumps({"source": str(Path(source).resolve()) if Path(source).is_dir() else source}))
     training = Path(source) / "training.json"
     if training.is_file():
         shutil.copy(training, out / "training.json")
     return written
+
+
+def exported_from(folder: str) -> str:
+    """The model an ONNX folder was exported from (to compare the backends on the same model)."""
+    path = Path(resolve_model(folder)) / EXPORT_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["source"]
+    except (OSError, ValueError, KeyError):
+        raise ModelError(f"{path}: missing or unreadable; export the model again with `moodbot export-onnx`") from None
 
 
 def _quantize(fp32: Path, int8: Path) -> None:

@@ -173,6 +173,7 @@ def _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, pro
     total, count, seen = 0.0, 0, 0
     started = time.perf_counter()
     bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", unit="batch", disable=not progress)
+    log_every = max(1, len(loader) // 10)
     for batch in bar:
         batch = {k: v.to(device) for k, v in batch.items()}
         output = model(**batch)
@@ -184,7 +185,10 @@ def _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, pro
         total += output.loss.item()
         count += 1
         seen += len(batch["labels"])
-        bar.set_postfix(loss=f"{total / count:.4f}", ex_s=f"{seen / (time.perf_counter() - started):.0f}")
+        speed = seen / (time.perf_counter() - started)
+        bar.set_postfix(loss=f"{total / count:.4f}", ex_s=f"{speed:.0f}")
+        if not progress and count % log_every == 0:  # no bar (a log file): a line every tenth
+            log.info("epoch %d: %d%%, loss %.4f, %.0f examples/s", epoch, 100 * count // len(loader), total / count, speed)
     return total / max(count, 1)
 
 

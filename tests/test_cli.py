@@ -34,3 +34,46 @@ def test_bad_config_key_from_file(tmp_path, capsys):
     config.write_text("server:\n  prot: 9000\n", encoding="utf-8")
     assert main(["run", "--config", str(config)]) == 2
     assert "server.prot: unknown key; did you mean server.port?" in capsys.readouterr().err
+
+
+def test_model_that_fails_to_load_at_run(tmp_path, capsys):
+    """A model folder that cannot be loaded stops `moodbot run` with one line (the server is closed again)."""
+    (tmp_path / "config.json").write_text("{not json", encoding="utf-8")
+    assert main(["run", "--model", str(tmp_path), "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"moodbot: error: could not load model '{tmp_path}'")
+
+
+def test_onnx_backend_on_a_folder_never_exported(tiny_classifier, capsys):
+    """`--backend onnx-int8` on a plain model folder says how to export it."""
+    assert main(["run", "--model", str(tiny_classifier), "--backend", "onnx-int8", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("moodbot: error:") and "moodbot export-onnx" in err[-1]
+
+
+class EndsAtOnce:
+    """A chat source whose stream is over before it starts (as YouTube says of a channel not live)."""
+
+    status = None
+
+    async def messages(self):
+        from bot.errors import SourceEnded
+
+        raise SourceEnded("@somebody is not live now")
+        yield
+
+
+async def test_source_that_cannot_start_is_a_plain_error(bundled_classifier):
+    """A source failing before its first message ends the run with that error, not a group of them."""
+    import asyncio
+
+    from bot.app import run_bot
+    from bot.chat import SourceState, SourceStatus
+    from bot.config import AppConfig, HistoryConfig, ServerConfig
+    from bot.errors import SourceEnded
+
+    source = EndsAtOnce()
+    source.status = SourceStatus(SourceState.CONNECTING, "", name="test")
+    config = AppConfig(server=ServerConfig(port=0), history=HistoryConfig(dir=None))
+    with pytest.raises(SourceEnded, match="not live now"):
+        await asyncio.wait_for(run_bot(config, stop=asyncio.Event(), scorer=bundled_classifier, source=source, status_interval=None), 10)

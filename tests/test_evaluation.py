@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.evaluation import evaluate, score_predictions, vader_predict
+from bot.evaluation import agreement, evaluate, score_predictions, vader_predict
 from bot.labelled import Example
 
 
@@ -30,11 +30,18 @@ def test_per_language_and_absent_classes():
         Example("d", "positive", "ja"),
     ]
     predictions = {"a": "positive", "b": "positive", "c": "positive", "d": "neutral"}
-    report = evaluate(examples, lambda texts: [predictions[t] for t in texts])
+    report = evaluate(examples, [predictions[ex.text] for ex in examples])
     assert report.per_lang["en"].accuracy == 0.5
     assert report.per_lang["en"].macro_f1 == pytest.approx((2 / 3 + 0) / 2)
     assert report.per_lang["ja"].macro_f1 == pytest.approx(2 / 3)  # only "positive" is present
     assert report.overall.n == 4
+
+
+def test_agreement_between_two_models():
+    """The share of lines two models label alike (used for int8 against fp32)."""
+    assert agreement(["positive", "neutral", "negative", "positive"], ["positive", "neutral", "positive", "positive"]) == 0.75
+    with pytest.raises(ValueError):
+        agreement(["positive"], [])
 
 
 def test_vader_baseline():

@@ -20,6 +20,8 @@ from bot.normalize import MAX_INPUT_CHARS, member_emoji_words, normalize
         ("草ｗ", "草w"),
         ("888888888", "888"),
         ("ﾜﾛﾀ", "ワロタ"),
+        ("🌿🌿🌿🌿", "草草草"),
+        ("8️⃣8️⃣8️⃣8️⃣", "888"),
         ("てぇてぇてぇてぇ", "てぇてぇ"),
         ("かわいい:_pekoLove::_pekoLove::_pekoLove:", "かわいい peko Love peko Love"),
         # Indonesian

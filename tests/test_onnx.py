@@ -1,14 +1,18 @@
 """The ONNX Runtime backend: exported from a model folder, same labels as torch."""
 
+import json
+
 import pytest
 
 from bot.app import load_scorer
 from bot.classifier import Classifier
+from bot.cli import main
 from bot.config import ModelConfig
 from bot.errors import ModelError
-from bot.onnx import FP32_FILE, INT8_FILE, OnnxClassifier, export_onnx
+from bot.onnx import FP32_FILE, INT8_FILE, OnnxClassifier, export_onnx, exported_from
 
 from conftest import NEGATIVE, NEUTRAL, POSITIVE
+from helpers import write_recording
 
 TEXTS = POSITIVE + NEGATIVE + NEUTRAL
 
@@ -41,3 +45,37 @@ def test_missing_export_is_a_clear_error(tiny_classifier):
     """Asking for the ONNX backend on a folder never exported says how to export it."""
     with pytest.raises(ModelError, match="moodbot export-onnx"):
         OnnxClassifier(str(tiny_classifier))
+
+
+def test_eval_reports_int8_beside_fp32(exported, tmp_path, capsys):
+    """`moodbot eval --backend onnx-int8` gives the int8 figures and their agreement with fp32."""
+    data = tmp_path / "lines.tsv"
+    data.write_text("text\tlabel\n" + "".join(f"{t}\t{label}\n" for label, texts in
+                    (("positive", POSITIVE), ("negative", NEGATIVE), ("neutral", NEUTRAL)) for t in texts), encoding="utf-8")
+    assert main(["eval", "--data", str(data), "--model", str(exported), "--backend", "onnx-int8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["backend"] == "onnx-int8" and out["n"] == len(TEXTS)
+    assert 0.5 <= out["agreement_with_fp32"] <= 1.0
+
+
+@pytest.mark.slow
+def test_bench_compares_onnx_with_its_torch_model(exported, tmp_path, capsys):
+    """`moodbot bench --backend onnx-int8` also measures the torch model the export came from."""
+    chat = write_recording(tmp_path / "chat.jsonl", [(i * 0.05, t) for i, t in enumerate(TEXTS * 20)])
+    assert main(["bench", "--json", "--model", str(exported), "--backend", "onnx-int8", "--chat", str(chat),
+                 "--latency-seconds", "1", "--overload-seconds", "1", "--no-cold-start"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["backend"] == "onnx-int8"
+    assert result["torch_raw_msgs_per_s"] > 0
+    assert result["raw_vs_torch"] == pytest.approx(result["raw_msgs_per_s"] / result["torch_raw_msgs_per_s"], rel=0.01)
+
+
+def test_export_without_its_record_is_a_clear_error(exported, tmp_path):
+    """A folder whose export.json is gone cannot name its torch model: one line says what to do."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in exported.iterdir():
+        if path.name != "export.json":
+            (copy / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(ModelError, match="export the model again"):
+        exported_from(str(copy))
