@@ -32,7 +32,6 @@ from typing import Any
 
 from .app import SAMPLE_CHAT, Bot, load_scorer, run_bot
 from .chat import Author, ChatMessage, SourceState, SourceStatus
-from .classifier import Classifier
 from .config import AppConfig, HistoryConfig, ModelConfig, SourceConfig
 from .errors import MoodbotError
 from .metrics import percentile
@@ -110,12 +109,12 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["rss_mb_in_bench"] = round(rss_mb(), 1)
     raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
     result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
-    torch_model = scorer if isinstance(scorer, Classifier) else await asyncio.to_thread(_torch_twin, options.config.model)
+    torch_model = scorer if options.config.model.backend == "torch" else await asyncio.to_thread(_torch_twin, options.config.model)
     if torch_model is not scorer:  # an ONNX backend: against the torch model it was exported from
         torch_raw, _ = await asyncio.to_thread(_raw_speed, torch_model, texts)
         result["torch_raw_msgs_per_s"] = round(torch_raw, 1)
         result["raw_vs_torch"] = round(raw / torch_raw, 2)
-    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
+    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)  # type: ignore[attr-defined]
     del torch_model
     result["bot_msgs_per_s"] = round(await _bot_speed(options, scorer, len(messages), len(texts)), 1)
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
@@ -168,10 +167,10 @@ def _raw_forward(scorer: Scorer):
     return forward
 
 
-def _torch_twin(config: ModelConfig) -> Classifier:
+def _torch_twin(config: ModelConfig) -> Scorer:
     from .onnx import exported_from
 
-    return Classifier(exported_from(config.path), label_map=config.label_map, max_length=config.max_length, threads=config.threads)
+    return load_scorer(dataclasses.replace(config, path=exported_from(config.path), backend="torch"))
 
 
 def _naive_speed(pipe: Any, options: BenchOptions, texts: Sequence[str]) -> float:

@@ -242,13 +242,14 @@ def _eval(args: argparse.Namespace) -> int:
     if args.data.suffix.lower() not in (".csv", ".tsv"):
         raise DataError(f"{args.data}: eval takes a .csv or .tsv file with text and label columns")
     examples = read_examples(args.data)
+    texts = [ex.text for ex in examples]
     config = ModelConfig(path=args.model, backend=args.backend, label_map=_parse_label_map(args.label_map) or {})
-    predicted = load_scorer(config).predict([ex.text for ex in examples])
+    predicted = load_scorer(config).predict(texts)
     report = evaluate(examples, predicted)
-    baseline = evaluate(examples, vader_predict([ex.text for ex in examples]))
+    baseline = evaluate(examples, vader_predict(texts))
     extra = {}
     if args.backend == "onnx-int8":  # quantisation must not change the answers
-        fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict([ex.text for ex in examples])
+        fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict(texts)
         extra["agreement_with_fp32"] = agreement(predicted, fp32)
     if args.json:
         print(json.dumps({"model": args.model, "backend": args.backend, **report.to_json(), **extra,
