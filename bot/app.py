@@ -268,7 +268,8 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
         waiting = bot.queue.drain()
         try:
             if waiting:
-                await asyncio.wait_for(bot.worker.process(waiting), _SHUTDOWN_DRAIN_SECONDS)
+                async with asyncio.timeout(_SHUTDOWN_DRAIN_SECONDS):
+                    await bot.worker.process(waiting)
         except TimeoutError:
             bot.queue.dropped += len(waiting)
             log.warning("shutdown: %d queued messages dropped (model too slow to finish)", len(waiting))

@@ -104,10 +104,7 @@ class Broadcaster:
         throttler = Throttler(rate_limit=1, period=1.0 / self.config.max_updates_per_s)
         while True:
             async with throttler:
-                try:
-                    await asyncio.wait_for(changed.wait(), _IDLE_INTERVAL)
-                except TimeoutError:
-                    pass
+                await _wait_at_most(changed, _IDLE_INTERVAL)
                 changed.clear()
                 self.send(build_update())
                 if on_frame:
@@ -163,6 +160,16 @@ class Broadcaster:
         own = {f"http://{name}:{port}" for name in _LOOPBACK_NAMES}
         own.add(f"http://{self.config.host}:{port}")
         return own | set(self.config.allowed_origins)
+
+
+async def _wait_at_most(event: asyncio.Event, seconds: float) -> None:
+    # asyncio.timeout, not wait_for: in Python 3.11 wait_for swallows a cancellation that
+    # lands as the event is set, and the publisher then outlives the bot's shutdown.
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        pass
 
 
 def _buffered(connection: ServerConnection) -> int:

@@ -59,7 +59,10 @@ class ChatQueue:
             if remaining <= 0:
                 break
             try:
-                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                # Not wait_for: in Python 3.11 it swallows a cancellation that lands as a
+                # message arrives, and the worker then outlives the bot's shutdown.
+                async with asyncio.timeout(remaining):
+                    batch.append(await self._queue.get())
             except TimeoutError:
                 break
         return batch

@@ -79,6 +79,9 @@ def bot_running(config, scorer):
             yield bot
         finally:
             stop.set()
-            await task
+            try:
+                await asyncio.wait_for(task, 30)
+            except TimeoutError:
+                raise AssertionError("the bot did not stop within 30 s of being asked to") from None
 
     return running()

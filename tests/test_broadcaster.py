@@ -95,6 +95,18 @@ async def test_idle_updates_keep_coming(server):
     publisher.cancel()
 
 
+async def test_publisher_stops_even_when_an_update_lands_as_it_is_stopped(server):
+    """Stopping the bot while the mood changes in the same instant still stops the publisher
+    (asyncio.wait_for in Python 3.11 can swallow that cancellation and keep the bot running)."""
+    changed = asyncio.Event()
+    publisher = asyncio.create_task(server.publish(lambda: json.dumps({"type": "update"}), changed))
+    await asyncio.sleep(0.3)  # past the first frame, waiting for a change
+    changed.set()
+    publisher.cancel()
+    done, _ = await asyncio.wait([publisher], timeout=3)
+    assert publisher in done and publisher.cancelled()
+
+
 async def test_foreign_web_origins_are_refused(server):
     """A page from another web origin cannot open the websocket; the overlay's own can."""
     with pytest.raises(InvalidStatus) as err:

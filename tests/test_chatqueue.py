@@ -58,6 +58,20 @@ async def test_batch_waits_for_the_first_message():
     assert [q.message.text for q in batch] == ["hi"]
 
 
+async def test_batch_stops_when_cancelled_as_a_message_arrives():
+    """Shutdown cancels the batcher; a message arriving in that instant neither keeps it
+    waiting nor gets lost (it stays queued for the drain)."""
+    queue = ChatQueue(10)
+    queue.put(msg("first"))
+    getter = asyncio.create_task(queue.get_batch(32, 1.0))
+    await asyncio.sleep(0.05)  # holding "first", waiting for more
+    queue.put(msg("second"))
+    getter.cancel()
+    done, _ = await asyncio.wait([getter], timeout=3)
+    assert getter in done and getter.cancelled()
+    assert [q.message.text for q in queue.drain()] == ["second"]
+
+
 def test_enqueue_time_is_recorded():
     """Each message carries when it entered the queue (for latency figures)."""
     times = iter([5.0, 6.0])

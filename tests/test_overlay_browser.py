@@ -78,9 +78,14 @@ async def test_chat_text_is_shown_as_text_never_run(tmp_path, chromium, bundled_
     payload = "<img src=x onerror=alert(1)>"
     recording = write_recording(tmp_path / "xss.jsonl", lines([payload] * 12 + ["<script>alert(2)</script>"] * 6))
     dialogs = []
+
+    async def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        await dialog.dismiss()  # an open alert would freeze the page and hang the test
+
     async with running_bot(recording, bundled_classifier) as bot:
         page = await chromium.new_page()
-        page.on("dialog", lambda d: dialogs.append(d.message))
+        page.on("dialog", on_dialog)
         await page.goto(bot.broadcaster.url)
         chip = page.locator(".mb-reaction").first
         await chip.wait_for(timeout=15000)
