@@ -109,8 +109,9 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["rss_mb_in_bench"] = round(rss_mb(), 1)
     raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
     result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
-    torch_model = scorer if options.config.model.backend == "torch" else await asyncio.to_thread(_torch_twin, options.config.model)
-    if torch_model is not scorer:  # an ONNX backend: against the torch model it was exported from
+    torch_model = scorer
+    if options.config.model.backend != "torch":  # an ONNX backend: against the torch model it was exported from
+        torch_model = await asyncio.to_thread(_torch_twin, options.config.model)
         torch_raw, _ = await asyncio.to_thread(_raw_speed, torch_model, texts)
         result["torch_raw_msgs_per_s"] = round(torch_raw, 1)
         result["raw_vs_torch"] = round(raw / torch_raw, 2)

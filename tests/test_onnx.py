@@ -9,6 +9,7 @@ from bot.classifier import Classifier
 from bot.cli import main
 from bot.config import ModelConfig
 from bot.errors import ModelError
+from bot.labelled import write_examples
 from bot.onnx import FP32_FILE, INT8_FILE, OnnxClassifier, export_onnx, exported_from
 
 from conftest import NEGATIVE, NEUTRAL, POSITIVE
@@ -47,11 +48,10 @@ def test_missing_export_is_a_clear_error(tiny_classifier):
         OnnxClassifier(str(tiny_classifier))
 
 
-def test_eval_reports_int8_beside_fp32(exported, tmp_path, capsys):
+def test_eval_reports_int8_beside_fp32(exported, toy_examples, tmp_path, capsys):
     """`moodbot eval --backend onnx-int8` gives the int8 figures and their agreement with fp32."""
     data = tmp_path / "lines.tsv"
-    data.write_text("text\tlabel\n" + "".join(f"{t}\t{label}\n" for label, texts in
-                    (("positive", POSITIVE), ("negative", NEGATIVE), ("neutral", NEUTRAL)) for t in texts), encoding="utf-8")
+    write_examples(data, toy_examples)
     assert main(["eval", "--data", str(data), "--model", str(exported), "--backend", "onnx-int8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["backend"] == "onnx-int8" and out["n"] == len(TEXTS)
