@@ -15,6 +15,9 @@ run: $(READY)
 	$(BIN)/moodbot run --loop
 
 test: $(READY)
+	$(BIN)/ruff check bot tests scripts
+	$(BIN)/ruff format --check bot tests scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 $(READY): pyproject.toml Makefile

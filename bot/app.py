@@ -10,54 +10,32 @@ a client) are handled inside the stages and never reach this level.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .broadcaster import Broadcaster
 from .chat import ChatSource, SourceState, SourceStatus
-from .chatqueue import ChatQueue, Queued
-from .config import AppConfig, ModelConfig
+from .chatqueue import ChatQueue
+from .config import LOOPBACK_HOSTS, AppConfig
 from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
-from .metrics import LatencyMeter
-from .mood import MoodAggregator, ScoredMessage
+from .latency import LatencyMeter
+from .mood import MoodAggregator
 from .payload import Counters, build_message, encode
-from .replay import ReplaySource, ReplayWriter
-from .worker import Scorer, Worker
+from .scoring import Scorer, load_scorer
+from .sources import make_source, source_label
+from .sources.replay import ReplayWriter
+from .worker import Worker
 
-__all__ = ["SAMPLE_CHAT", "Bot", "load_scorer", "make_source", "run_bot"]
+__all__ = ["Bot", "run_bot"]
 
 log = logging.getLogger(__name__)
 
-SAMPLE_CHAT = Path(__file__).parent / "assets" / "sample_chat.jsonl"
 _SHUTDOWN_DRAIN_SECONDS = 5.0
-
-
-def make_source(config: AppConfig) -> ChatSource:
-    """The chat source the config asks for; the bundled sample chat when it names none."""
-    source = config.source
-    if source.video:
-        from .youtube import YouTubeSource
-
-        return YouTubeSource(source.video, config.youtube, replay_speed=source.speed)
-    return ReplaySource(source.replay or SAMPLE_CHAT, speed=source.speed, loop=source.loop)
-
-
-def load_scorer(config: ModelConfig) -> Scorer:
-    """Load the model the config names (blocking: call it from a thread)."""
-    if config.backend.startswith("onnx"):
-        from .onnx import OnnxClassifier
-
-        return OnnxClassifier(config.path, int8=config.backend == "onnx-int8", label_map=config.label_map,
-                              max_length=config.max_length, threads=config.threads)
-    from .classifier import Classifier
-
-    return Classifier(config.path, label_map=config.label_map, max_length=config.max_length, device=config.device,
-                      threads=config.threads)
 
 
 class _Stopped(Exception):
@@ -98,7 +76,9 @@ class Bot:
         status = self.source.status
         if self.worker is None and status.state is SourceState.LIVE:
             status = SourceStatus(SourceState.CONNECTING, "loading the model", name=status.name)
-        return build_message(kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None)
+        return build_message(
+            kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None
+        )
 
     def message(self, kind: str) -> str:
         return encode(self.payload(kind))
@@ -140,38 +120,46 @@ async def run_bot(
     if config.source.record:
         bot.recorder = ReplayWriter(config.source.record)
     if config.history.dir:
-        bot.history = HistoryWriter(config.history.dir, source=_source_label(config), model=config.model.path,
-                                    messages=config.history.messages)
+        bot.history = HistoryWriter(
+            config.history.dir, source=source_label(config), model=config.model.path, messages=config.history.messages
+        )
         log.info("mood history of this session: %s", bot.history.path)
-    await broadcaster.start()
-    if announce:
-        print(f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)", flush=True)
-    if config.server.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
-
-    try:
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(_wait(stop))
-            tasks.create_task(_read(bot))
-            changed = asyncio.Event()
-            tasks.create_task(broadcaster.publish(
-                lambda: bot.message("update"), changed, on_frame=lambda: bot.latency.frame_sent(clock())
-            ))
-            if bot.recorder or bot.history:
-                tasks.create_task(_write_files(bot, config.history.flush_interval))
-            if status_interval:
-                tasks.create_task(_show_status(bot, status_interval))
-            if scorer is None:
-                log.info("loading model %s (%s)", config.model.path, config.model.backend)
-                scorer = await asyncio.to_thread(load_scorer, config.model)
-            bot.worker = _make_worker(bot, scorer, changed)
-            tasks.create_task(bot.worker.run())
-            if on_ready:
-                on_ready(bot)
-    except BaseExceptionGroup as group:
-        _reraise(group)
-    finally:
-        await _shut_down(bot, status_interval)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(broadcaster)
+        if announce:
+            print(
+                f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",
+                flush=True,
+            )
+        if config.server.host not in LOOPBACK_HOSTS:
+            log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
+        # Unwound in reverse: drain the queue through the worker, then let the model thread go,
+        # then close the server.
+        workers = stack.enter_context(contextlib.ExitStack())
+        stack.push_async_callback(_shut_down, bot, status_interval)
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(_wait(stop))
+                tasks.create_task(_read(bot))
+                changed = asyncio.Event()
+                tasks.create_task(
+                    broadcaster.publish(
+                        lambda: bot.message("update"), changed, on_frame=lambda: bot.latency.frame_sent(clock())
+                    )
+                )
+                if bot.recorder or bot.history:
+                    tasks.create_task(_write_files(bot, config.history.flush_interval))
+                if status_interval:
+                    tasks.create_task(_show_status(bot, status_interval))
+                if scorer is None:
+                    log.info("loading model %s (%s)", config.model.path, config.model.backend)
+                    scorer = await asyncio.to_thread(load_scorer, config.model)
+                bot.worker = workers.enter_context(_make_worker(bot, scorer, changed))
+                tasks.create_task(bot.worker.run())
+                if on_ready:
+                    on_ready(bot)
+        except BaseExceptionGroup as group:
+            _reraise(group)
     return bot
 
 
@@ -191,21 +179,19 @@ def _reraise(group: BaseExceptionGroup) -> None:
 
 
 def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:
-    def scored(messages: list[ScoredMessage], batch: list[Queued]) -> None:
-        bot.latency.scored(item.enqueued for item in batch)
-        if bot.history:
-            bot.history.scored(messages)
-
-    return Worker(
+    worker = Worker(
         bot.queue,
         scorer,
-        bot.aggregator,
         batch_size=bot.config.worker.batch_size,
         max_wait=bot.config.worker.max_wait_ms / 1000,
-        on_scored=scored,
-        updated=changed,
         clock=bot.clock,
     )
+    worker.subscribe(lambda batch: bot.aggregator.add(batch.messages))
+    worker.subscribe(lambda batch: bot.latency.scored(batch.enqueued))
+    if bot.history:
+        worker.subscribe(lambda batch: bot.history.scored(batch.messages) if bot.history else None)
+    worker.subscribe(lambda _: changed.set())
+    return worker
 
 
 async def _wait(stop: asyncio.Event) -> None:
@@ -229,12 +215,6 @@ async def _read(bot: Bot) -> None:
         return
     status = bot.source.status
     log.info("chat source finished (%s); the overlay keeps showing the last mood", status.detail or status.state)
-
-
-def _source_label(config: AppConfig) -> str:
-    if config.source.video:
-        return "youtube-" + config.source.video.rstrip("/").split("/")[-1].split("=")[-1]
-    return Path(config.source.replay).stem if config.source.replay else "sample"
 
 
 async def _write_files(bot: Bot, interval: float) -> None:
@@ -273,7 +253,6 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
         except TimeoutError:
             bot.queue.dropped += len(waiting)
             log.warning("shutdown: %d queued messages dropped (model too slow to finish)", len(waiting))
-        bot.worker.close()
     final = bot.payload("update")
     bot.broadcaster.send(encode(final))
     if bot.history:
@@ -282,5 +261,4 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
     if bot.recorder:
         await bot.recorder.close()
         log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
-    await bot.broadcaster.close()
     log.info("stopped: %d messages read, %d dropped", bot.read, bot.queue.dropped)

@@ -23,7 +23,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from .config import ServerConfig
+from .config import LOOPBACK_HOSTS, ServerConfig
 from .errors import ConfigError
 
 __all__ = ["OVERLAY_DIR", "Broadcaster"]
@@ -34,7 +34,6 @@ OVERLAY_DIR = Path(__file__).parent / "overlay"
 _IDLE_INTERVAL = 1.0  # seconds between updates when nothing changed (keeps the page's clock fresh)
 _MAX_CLIENT_MESSAGE = 1024  # bytes; clients have nothing to say to us
 _MAX_SEND_BUFFER = 256 * 1024  # a client this far behind is skipped
-_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 class Broadcaster:
@@ -60,13 +59,29 @@ class Broadcaster:
 
     @property
     def url(self) -> str:
+        """The overlay page's address, as OBS should open it."""
+        return f"http://{self._shown_host}:{self.port}/"
+
+    @property
+    def ws_url(self) -> str:
+        """The websocket's address, for clients that are not the page (bench, soak, tests)."""
+        return f"ws://{self._shown_host}:{self.port}/ws"
+
+    @property
+    def _shown_host(self) -> str:
         host = self.config.host
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
-        return f"http://{shown}:{self.port}/"
+        return "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
 
     @property
     def clients(self) -> int:
         return len(self._server.connections) if self._server else 0
+
+    async def __aenter__(self) -> Broadcaster:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def start(self) -> None:
         try:
@@ -157,7 +172,7 @@ class Broadcaster:
         # The page's own origin (as OBS loads it), under any loopback name, plus what the
         # user allowed. Browsers always send Origin; tools that omit it are not web pages.
         port = self.port
-        own = {f"http://{name}:{port}" for name in _LOOPBACK_NAMES}
+        own = {f"http://{f'[{name}]' if ':' in name else name}:{port}" for name in LOOPBACK_HOSTS}
         own.add(f"http://{self.config.host}:{port}")
         return own | set(self.config.allowed_origins)
 
@@ -189,4 +204,3 @@ def _load_overlay(folder: Path) -> dict[str, tuple[str, str]]:
     if "/index.html" in files:
         files["/"] = files["/index.html"]
     return files
-

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,9 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="moodbot", description="Live mood meter for VTuber streams."
-    )
+    parser = argparse.ArgumentParser(prog="moodbot", description="Live mood meter for VTuber streams.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -51,16 +50,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", default=None, help="start the recording again when it ends")
     p.add_argument("--record", help="also write every message read to this file (replay format)")
     p.add_argument("--model", help="bundled, a model folder or a hub id")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="how the model runs (default torch; onnx needs `moodbot export-onnx`)")
+    p.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="how the model runs (default torch; onnx needs `moodbot export-onnx`)",
+    )
     p.add_argument("--host", help="address to serve the overlay on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to serve the overlay on (default 8765)")
     p.set_defaults(handler=_run)
 
     p = commands.add_parser("train", help="fine-tune a pre-trained encoder on labelled chat")
-    p.add_argument("--data", type=Path, action="append", help=f"labelled CSV/TSV/JSONL (repeatable; default {DEFAULT_TRAIN})")
+    p.add_argument(
+        "--data", type=Path, action="append", help=f"labelled CSV/TSV/JSONL (repeatable; default {DEFAULT_TRAIN})"
+    )
     p.add_argument("--dev", type=Path, help=f"labelled dev file (default {DEFAULT_DEV}, or 10%% of --data)")
-    p.add_argument("--base", default="minilm", help="encoder to start from: minilm, bundled, a folder or a hub id (default minilm)")
-    p.add_argument("--out", type=Path, default=Path("runs/model"), help="folder to write the model to (default runs/model)")
+    p.add_argument(
+        "--base", default="minilm", help="encoder to start from: minilm, bundled, a folder or a hub id (default minilm)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("runs/model"), help="folder to write the model to (default runs/model)"
+    )
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=8e-5, help="peak learning rate (default 8e-5)")
@@ -75,9 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("eval", help="score a model on a labelled file, beside VADER")
     p.add_argument("--data", type=Path, required=True, help="labelled CSV or TSV (text, label[, lang])")
     p.add_argument("--model", default="bundled", help="bundled (default), a model folder or a hub id")
-    p.add_argument("--label-map", metavar="LABEL=CLASS,...", help="map the model's labels, e.g. LABEL_0=negative,LABEL_1=positive")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch",
-                   help="torch (default), or an ONNX export's fp32 or int8 file (onnx-int8 also reports agreement with fp32)")
+    p.add_argument(
+        "--label-map", metavar="LABEL=CLASS,...", help="map the model's labels, e.g. LABEL_0=negative,LABEL_1=positive"
+    )
+    p.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        default="torch",
+        help="torch (default), or an ONNX export's fp32 or int8 file (onnx-int8 also reports agreement with fp32)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_eval)
 
@@ -127,10 +142,9 @@ def _setup_logging(verbose: bool) -> None:
     )
     # websockets logs every HTTP request and connection at INFO: too chatty next to a stream.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    import transformers
-
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
+    # transformers reads these when it is first imported (not here: `moodbot --help` stays fast).
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -172,7 +186,6 @@ _SIGNAL_ECHO = 1.0
 
 async def _run_until_signalled(config) -> None:
     import asyncio
-    import os
     import signal
     import time
 
@@ -198,8 +211,8 @@ async def _run_until_signalled(config) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .labelled import read_examples, split_examples
-    from .training import TrainConfig, train
+    from .tools.examples import read_examples, split_examples
+    from .tools.training import TrainConfig, train
 
     data = args.data or [DEFAULT_TRAIN]
     if not args.data and not DEFAULT_TRAIN.is_file():
@@ -234,10 +247,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .app import load_scorer
     from .config import ModelConfig
-    from .evaluation import agreement, evaluate, format_report, vader_predict
-    from .labelled import read_examples
+    from .scoring import load_scorer
+    from .tools.evaluation import agreement, evaluate, format_report, vader_predict
+    from .tools.examples import read_examples
 
     if args.data.suffix.lower() not in (".csv", ".tsv"):
         raise DataError(f"{args.data}: eval takes a .csv or .tsv file with text and label columns")
@@ -252,8 +265,17 @@ def _eval(args: argparse.Namespace) -> int:
         fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict(texts)
         extra["agreement_with_fp32"] = agreement(predicted, fp32)
     if args.json:
-        print(json.dumps({"model": args.model, "backend": args.backend, **report.to_json(), **extra,
-                          "baseline": {"name": "vader", **baseline.to_json()}}))
+        print(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "backend": args.backend,
+                    **report.to_json(),
+                    **extra,
+                    "baseline": {"name": "vader", **baseline.to_json()},
+                }
+            )
+        )
     else:
         print(format_report(f"{args.model} ({args.backend})", report, baseline))
         if extra:
@@ -273,8 +295,8 @@ def _parse_label_map(text: str | None) -> dict[str, str] | None:
 def _bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .app import SAMPLE_CHAT
-    from .bench import BenchOptions, format_bench, run_bench
+    from .sources import SAMPLE_CHAT
+    from .tools.bench import BenchOptions, format_bench, run_bench
 
     overrides = {"model.path": args.model, "model.backend": args.backend}
     config = _load_run_config(args.config, overrides)
@@ -294,7 +316,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _soak(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .soak import run_soak
+    from .tools.soak import run_soak
 
     result = asyncio.run(run_soak(_load_run_config(args.config, {}), hours=args.hours, speed=args.speed))
     if args.json:
@@ -311,7 +333,7 @@ def _soak(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import find_session, list_sessions, read_session, summary, write_chart, write_csv
+    from .tools.report import find_session, list_sessions, read_session, summary, write_chart, write_csv
 
     if args.list:
         for path in list_sessions(args.dir):
@@ -327,7 +349,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export_onnx(args: argparse.Namespace) -> int:
-    from .onnx import export_onnx
+    from .tools.onnx_export import export_onnx
 
     for path in export_onnx(args.model, args.out, quantize=not args.no_int8):
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
@@ -336,7 +358,7 @@ def _export_onnx(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .corpus import build_training_data
+    from .tools.corpus import build_training_data
 
     if not args.downloads.is_dir():
         raise DataError(f"{args.downloads}: no such folder; run `make data`, which downloads the archives first")

@@ -21,6 +21,7 @@ import yaml
 from .errors import ConfigError
 
 __all__ = [
+    "LOOPBACK_HOSTS",
     "AppConfig",
     "HistoryConfig",
     "ModelConfig",
@@ -31,6 +32,10 @@ __all__ = [
     "YouTubeConfig",
     "load_config",
 ]
+
+
+# The names this machine answers to itself; serving on any other address needs server.allow_remote.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
@@ -120,7 +125,9 @@ class MoodConfig:
 
     def __post_init__(self) -> None:
         _check(self.short_window > 0, "mood.short_window", "more than 0", self.short_window)
-        _check(self.long_window >= self.short_window, "mood.long_window", "at least mood.short_window", self.long_window)
+        _check(
+            self.long_window >= self.short_window, "mood.long_window", "at least mood.short_window", self.long_window
+        )
         _check(self.needle_smoothing >= 0, "mood.needle_smoothing", "0 or more", self.needle_smoothing)
         _check(self.max_per_author >= 1, "mood.max_per_author", "1 or more", self.max_per_author)
         _check(self.copypasta_min_chars >= 1, "mood.copypasta_min_chars", "1 or more", self.copypasta_min_chars)
@@ -144,10 +151,20 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "server.port", "0..65535", self.port)
-        _check(0 < self.max_updates_per_s <= 60, "server.max_updates_per_s", "more than 0, at most 60", self.max_updates_per_s)
+        _check(
+            0 < self.max_updates_per_s <= 60,
+            "server.max_updates_per_s",
+            "more than 0, at most 60",
+            self.max_updates_per_s,
+        )
         _check(self.max_clients >= 1, "server.max_clients", "1 or more", self.max_clients)
-        loopback = self.host in ("127.0.0.1", "localhost", "::1")
-        _check(loopback or self.allow_remote, "server.host", "a loopback address unless server.allow_remote is true", self.host)
+        loopback = self.host in LOOPBACK_HOSTS
+        _check(
+            loopback or self.allow_remote,
+            "server.host",
+            "a loopback address unless server.allow_remote is true",
+            self.host,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,7 +242,7 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
     values = {}
     for key, value in data.items():
         hint = hints[key]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[key] = _build(hint, value, f"{prefix}{key}.")
         else:
             values[key] = _coerce(value, hint, f"{prefix}{key}")
@@ -243,8 +260,12 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         _check(value in args, key, "one of " + ", ".join(map(str, args)), value)
         return value
     if origin is dict:
-        _check(isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
-               key, "a mapping of text to text", value)
+        _check(
+            isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+            key,
+            "a mapping of text to text",
+            value,
+        )
         return dict(value)
     if origin is list:
         _check(isinstance(value, list) and all(isinstance(v, str) for v in value), key, "a list of text", value)

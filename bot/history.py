@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .jsonl import JsonlAppender
-from .mood import ScoredMessage
+from .scored import ScoredMessage
 
 __all__ = ["HistoryWriter", "session_path"]
 
@@ -31,7 +31,9 @@ def session_path(folder: Path, started: float, source: str) -> Path:
 class HistoryWriter:
     """A session's history file; `flush` and `close` write it out off the event loop."""
 
-    def __init__(self, folder: str | Path, *, source: str, model: str, messages: bool, started: float | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, *, source: str, model: str, messages: bool, started: float | None = None
+    ) -> None:
         started = time.time() if started is None else started
         self.path = session_path(Path(folder), started, source)
         self.messages = messages
@@ -51,16 +53,18 @@ class HistoryWriter:
             return
         for item in scored:
             s = item.sentiment
-            self._out.add({
-                "type": "message",
-                "time": item.message.time,
-                "id": item.message.id,
-                "author": item.message.author.name,
-                "text": item.message.text,
-                "kind": str(item.message.kind),
-                "valence": None if s is None else round(s.valence, 4),
-                "label": None if s is None else s.label,
-            })
+            self._out.add(
+                {
+                    "type": "message",
+                    "time": item.message.time,
+                    "id": item.message.id,
+                    "author": item.message.author.name,
+                    "text": item.message.text,
+                    "kind": str(item.message.kind),
+                    "valence": None if s is None else round(s.valence, 4),
+                    "label": None if s is None else s.label,
+                }
+            )
 
     async def flush(self) -> None:
         await self._out.flush()

@@ -13,27 +13,18 @@ quiet or flooded. How much a message counts:
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .chat import ChatMessage
 from .config import MoodConfig
-from .labels import Sentiment
 from .reactions import LAUGHTER, reactions
+from .scored import ScoredMessage
+from .scoring.sentiment import Sentiment
 
-__all__ = ["MoodAggregator", "MoodSnapshot", "ScoredMessage", "WindowStats", "mood_of"]
+__all__ = ["MoodAggregator", "MoodSnapshot", "WindowStats", "mood_of"]
 
 _HISTORY_STEP = 2.0  # seconds between two points of the needle's history
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredMessage:
-    """A message with its sentiment (None when there was nothing to score) and when it was scored."""
-
-    message: ChatMessage
-    sentiment: Sentiment | None
-    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +70,21 @@ class _Window:
         self._config = config
         self._entries: deque[_Entry] = deque()
         self._authors: Counter[str] = Counter()
-        self._copies: Counter[str] = Counter()
+        self._copies: defaultdict[str, float] = defaultdict(float)
         self._reactions: Counter[str] = Counter()
         self._weight = self._valence = 0.0
         self._shares = [0.0, 0.0, 0.0]
         self._counted = self._laughing = 0
 
-    def add(self, at: float, author: str, weight: float, sentiment: Sentiment | None,
-            found: tuple[str, ...], copy_key: str | None) -> None:
+    def add(
+        self,
+        at: float,
+        author: str,
+        weight: float,
+        sentiment: Sentiment | None,
+        found: tuple[str, ...],
+        copy_key: str | None,
+    ) -> None:
         counted = self._authors[author] < self._config.max_per_author
         self._authors[author] += 1
         if not counted or sentiment is None:
@@ -95,8 +93,9 @@ class _Window:
             weight = min(weight, max(0.0, self._config.copypasta_max_weight - self._copies[copy_key]))
             self._copies[copy_key] += weight
         shares = (sentiment.negative, sentiment.neutral, sentiment.positive) if sentiment else (0.0, 0.0, 0.0)
-        entry = _Entry(at, author, weight, sentiment.valence if sentiment else 0.0, shares,
-                       found if counted else (), copy_key)
+        entry = _Entry(
+            at, author, weight, sentiment.valence if sentiment else 0.0, shares, found if counted else (), copy_key
+        )
         self._entries.append(entry)
         self._apply(entry, +1)
 

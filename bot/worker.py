@@ -1,8 +1,9 @@
-"""The worker: micro-batches from the queue, scored off the event loop, into the aggregator.
+"""The worker: micro-batches from the queue, scored off the event loop, published to subscribers.
 
 The model runs in one thread owned by the worker, so the event loop keeps reading chat and
 serving the overlay while a batch is scored. A message the model chokes on is skipped and
-counted; the rest of its batch is still scored.
+counted; the rest of its batch is still scored. Each scored batch goes to every subscriber
+(the mood, the history, the latency meter): the worker knows none of them.
 """
 
 from __future__ import annotations
@@ -11,24 +12,19 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from types import TracebackType
 
 from .chatqueue import ChatQueue, Queued
-from .labels import Sentiment
-from .mood import MoodAggregator, ScoredMessage
+from .scored import ScoredBatch, ScoredMessage, Subscriber
+from .scoring.base import Scorer
+from .scoring.sentiment import Sentiment
 
-__all__ = ["Scorer", "Worker", "WorkerStats"]
+__all__ = ["Worker", "WorkerStats"]
 
 log = logging.getLogger(__name__)
-
-
-class Scorer(Protocol):
-    """What the worker needs of a classifier."""
-
-    def score(self, texts: Sequence[str]) -> list[Sentiment]: ...
 
 
 @dataclass
@@ -43,31 +39,39 @@ class WorkerStats:
 
 
 class Worker:
-    """Takes batches of up to `batch_size` messages (or what came in `max_wait` s) and scores them."""
+    """Takes batches of up to `batch_size` messages (or what came in `max_wait` s) and scores them.
+
+    Use it as a context manager: leaving it lets the model thread go.
+    """
 
     def __init__(
         self,
         queue: ChatQueue,
         scorer: Scorer,
-        aggregator: MoodAggregator,
         *,
         batch_size: int,
         max_wait: float,
-        on_scored: Callable[[list[ScoredMessage], list[Queued]], None] | None = None,
-        updated: asyncio.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.queue = queue
         self.scorer = scorer
-        self.aggregator = aggregator
         self.batch_size = batch_size
         self.max_wait = max_wait
         self.stats = WorkerStats()
-        self.updated = updated or asyncio.Event()
-        self._on_scored = on_scored
+        self._subscribers: list[Subscriber] = []
         self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodbot-model")
         self._recent_batch_ms: deque[float] = deque(maxlen=50)
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Call `subscriber` with every scored batch, in the order of subscription."""
+        self._subscribers.append(subscriber)
 
     async def run(self) -> None:
         """Score batches until cancelled."""
@@ -75,27 +79,24 @@ class Worker:
             batch = await self.queue.get_batch(self.batch_size, self.max_wait)
             await self.process(batch)
 
-    def close(self) -> None:
-        """Let the model thread go (after the last `process`)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
     async def process(self, batch: list[Queued]) -> None:
-        """Score one batch and hand it to the aggregator."""
+        """Score one batch and publish it."""
         started = self._clock()
         texts = [item.message.text for item in batch]
         loop = asyncio.get_running_loop()
         sentiments = await loop.run_in_executor(self._executor, self._score, texts)
         now = self._clock()
-        scored = [ScoredMessage(item.message, s, now) for item, s in zip(batch, sentiments)]
-        self.aggregator.add(scored)
+        scored = ScoredBatch(
+            tuple(ScoredMessage(item.message, s, now) for item, s in zip(batch, sentiments)),
+            tuple(item.enqueued for item in batch),
+        )
         self.stats.batches += 1
         self.stats.scored += sum(s is not None for s in sentiments)
         self.stats.last_batch_size = len(batch)
         self.stats.last_batch_ms = (now - started) * 1000
         self._recent_batch_ms.append(self.stats.last_batch_ms)
-        if self._on_scored:
-            self._on_scored(scored, batch)
-        self.updated.set()
+        for subscriber in self._subscribers:
+            subscriber(scored)
 
     @property
     def batch_ms(self) -> float:
@@ -108,7 +109,7 @@ class Worker:
         wanted = [i for i, text in enumerate(texts) if text.strip()]
         result: list[Sentiment | None] = [None] * len(texts)
         try:
-            scores = self.scorer.score([texts[i] for i in wanted])
+            scores: list[Sentiment | None] = list(self.scorer.score([texts[i] for i in wanted]))
         except Exception:
             log.warning("the model failed on a batch of %d; scoring its lines one by one", len(wanted), exc_info=True)
             scores = [self._score_one(texts[i]) for i in wanted]

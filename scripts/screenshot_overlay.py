@@ -15,8 +15,9 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from bot.app import SAMPLE_CHAT, run_bot
+from bot.app import run_bot
 from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig
+from bot.sources import SAMPLE_CHAT
 
 DOCS = Path(__file__).parent.parent / "docs"
 SHOTS = {"overlay.png": "", "overlay-light-ja.png": "?theme=light&lang=ja&position=br&accent=ff5c8a"}
@@ -29,7 +30,9 @@ def _victory_part(folder: Path) -> Path:
     rows = [json.loads(line) for line in SAMPLE_CHAT.read_text(encoding="utf-8").splitlines()]
     start = rows[0]["time"] + FROM_MINUTE * 60
     part = folder / "victory.jsonl"
-    part.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["time"] >= start), encoding="utf-8")
+    part.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["time"] >= start), encoding="utf-8"
+    )
     return part
 
 
@@ -47,8 +50,14 @@ async def main() -> None:
         async with async_playwright() as p:
             browser = await p.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync"],
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
             )
             page = await browser.new_page(viewport={"width": 800, "height": 600})
             await asyncio.sleep(65)  # let the sparkline grow through the struggle into the victory

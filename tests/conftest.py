@@ -43,7 +43,7 @@ NEUTRAL = ["what time", "which game", "when is it", "what map", "which level", "
 @pytest.fixture
 def toy_examples():
     """Lines whose class a tiny model can learn from their words alone."""
-    from bot.labelled import Example
+    from bot.tools.examples import Example
 
     rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
     rows += [(t, "neutral") for t in NEUTRAL]
@@ -51,11 +51,11 @@ def toy_examples():
 
 
 @pytest.fixture(scope="session")
-def bundled_classifier():
+def bundled_scorer():
     """The real bundled model, loaded once for the tests that run the whole flow."""
-    from bot.classifier import Classifier
+    from bot.scoring.torch_backend import TorchScorer
 
-    return Classifier("bundled")
+    return TorchScorer("bundled")
 
 
 @pytest.fixture
@@ -74,8 +74,15 @@ async def chromium():
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=path,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         await browser.close()
@@ -84,11 +91,16 @@ async def chromium():
 @pytest.fixture(scope="session")
 def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
     """A tiny 3-class model trained on the toy lines: fast stand-in where the model's quality does not matter."""
-    from bot.labelled import Example
-    from bot.training import TrainConfig, train
+    from bot.tools.examples import Example
+    from bot.tools.training import TrainConfig, train
 
     rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE] + [(t, "neutral") for t in NEUTRAL]
     examples = [Example(text, label, "en") for text, label in rows]
     out = tmp_path_factory.mktemp("tiny-classifier")
-    train(TrainConfig(base=str(tiny_base), out=out, epochs=8, batch_size=8, learning_rate=3e-3), examples * 3, examples, progress=False)
+    train(
+        TrainConfig(base=str(tiny_base), out=out, epochs=8, batch_size=8, learning_rate=3e-3),
+        examples * 3,
+        examples,
+        progress=False,
+    )
     return out

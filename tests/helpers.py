@@ -5,16 +5,21 @@ from __future__ import annotations
 import itertools
 
 from bot.chat import Author, ChatMessage, Kind
-from bot.labels import Sentiment
+from bot.scoring.sentiment import Sentiment
 
 _ids = itertools.count()
 
 
-def msg(text: str = "hi", *, author: str = "a", at: float = 0.0, kind: Kind = Kind.TEXT, member: bool = False) -> ChatMessage:
+def msg(
+    text: str = "hi", *, author: str = "a", at: float = 0.0, kind: Kind = Kind.TEXT, member: bool = False
+) -> ChatMessage:
     """A chat message with just what a test cares about."""
     return ChatMessage(
-        id=f"m{next(_ids)}", time=1_700_000_000 + at, author=Author(name=author, id=author, member=member),
-        text=text, kind=kind,
+        id=f"m{next(_ids)}",
+        time=1_700_000_000 + at,
+        author=Author(name=author, id=author, member=member),
+        text=text,
+        kind=kind,
     )
 
 
@@ -73,7 +78,9 @@ def bot_running(config, scorer):
     async def running():
         stop = asyncio.Event()
         ready = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None))
+        task = asyncio.create_task(
+            run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None)
+        )
         bot = await asyncio.wait_for(ready, 30)
         try:
             yield bot

@@ -4,13 +4,12 @@ import asyncio
 import json
 
 import pytest
+from helpers import http_get
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from bot.broadcaster import Broadcaster
 from bot.config import ServerConfig
-
-from helpers import http_get
 
 
 @pytest.fixture
@@ -45,7 +44,9 @@ async def test_page_and_assets_over_http(server):
     assert status == 200 and "javascript" in headers["content-type"]
 
 
-@pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/overlay/../../secret.txt", "//etc/passwd", "/secret.txt", "/.."])
+@pytest.mark.parametrize(
+    "path", ["/../secret.txt", "/%2e%2e/secret.txt", "/overlay/../../secret.txt", "//etc/passwd", "/secret.txt", "/.."]
+)
 async def test_nothing_outside_the_overlay_folder(server, path):
     """Path traversal gets a 404: only the overlay's own files are ever served."""
     status, _, body = await http_get(server.port, path)
@@ -54,7 +55,7 @@ async def test_nothing_outside_the_overlay_folder(server, path):
 
 async def test_new_client_gets_a_snapshot_at_once(server):
     """Every new websocket connection gets the full snapshot first."""
-    async with connect(f"ws://127.0.0.1:{server.port}/ws") as ws:
+    async with connect(server.ws_url) as ws:
         assert json.loads(await asyncio.wait_for(ws.recv(), 2)) == {"type": "snapshot", "n": 1}
 
 
@@ -62,7 +63,9 @@ async def test_updates_are_capped_in_rate(server):
     """However often the mood changes, updates go out at most max_updates_per_s."""
     changed = asyncio.Event()
     sent = []
-    publisher = asyncio.create_task(server.publish(lambda: json.dumps({"type": "update"}), changed, on_frame=lambda: sent.append(1)))
+    publisher = asyncio.create_task(
+        server.publish(lambda: json.dumps({"type": "update"}), changed, on_frame=lambda: sent.append(1))
+    )
 
     async def churn():
         while True:
@@ -70,7 +73,7 @@ async def test_updates_are_capped_in_rate(server):
             await asyncio.sleep(0.005)
 
     churner = asyncio.create_task(churn())
-    async with connect(f"ws://127.0.0.1:{server.port}/ws") as ws:
+    async with connect(server.ws_url) as ws:
         await ws.recv()
         received = 0
         loop = asyncio.get_running_loop()
@@ -89,7 +92,7 @@ async def test_updates_are_capped_in_rate(server):
 async def test_idle_updates_keep_coming(server):
     """With nothing changing, an update still goes out about every second."""
     publisher = asyncio.create_task(server.publish(lambda: json.dumps({"type": "update"}), asyncio.Event()))
-    async with connect(f"ws://127.0.0.1:{server.port}/ws") as ws:
+    async with connect(server.ws_url) as ws:
         await ws.recv()
         assert json.loads(await asyncio.wait_for(ws.recv(), 2.5))["type"] == "update"
     publisher.cancel()
@@ -110,18 +113,18 @@ async def test_publisher_stops_even_when_an_update_lands_as_it_is_stopped(server
 async def test_foreign_web_origins_are_refused(server):
     """A page from another web origin cannot open the websocket; the overlay's own can."""
     with pytest.raises(InvalidStatus) as err:
-        await connect(f"ws://127.0.0.1:{server.port}/ws", origin="https://evil.example")
+        await connect(server.ws_url, origin="https://evil.example")
     assert err.value.response.status_code == 403
     for origin in (f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"):
-        async with connect(f"ws://127.0.0.1:{server.port}/ws", origin=origin) as ws:
+        async with connect(server.ws_url, origin=origin) as ws:
             await ws.recv()
 
 
 async def test_connection_limit(server):
     """Past max_clients, new websockets are refused; the open ones are untouched."""
-    clients = [await connect(f"ws://127.0.0.1:{server.port}/ws") for _ in range(3)]
+    clients = [await connect(server.ws_url) for _ in range(3)]
     with pytest.raises(InvalidStatus) as err:
-        await connect(f"ws://127.0.0.1:{server.port}/ws")
+        await connect(server.ws_url)
     assert err.value.response.status_code == 503
     for ws in clients:
         assert json.loads(await ws.recv())["type"] == "snapshot"
@@ -130,7 +133,7 @@ async def test_connection_limit(server):
 
 async def test_clients_are_not_listened_to(server):
     """What a client sends is ignored; an oversized message closes only that client."""
-    async with connect(f"ws://127.0.0.1:{server.port}/ws") as quiet, connect(f"ws://127.0.0.1:{server.port}/ws") as noisy:
+    async with connect(server.ws_url) as quiet, connect(server.ws_url) as noisy:
         await quiet.recv()
         await noisy.recv()
         await noisy.send('{"type": "set", "needle": 1}')
@@ -146,5 +149,5 @@ async def test_port_in_use_is_a_clear_error(server, overlay):
     from bot.errors import ConfigError
 
     other = Broadcaster(ServerConfig(port=server.port), snapshot=lambda: "{}", overlay_dir=overlay)
-    with pytest.raises(ConfigError, match="server.port"):
+    with pytest.raises(ConfigError, match=r"server\.port"):
         await other.start()

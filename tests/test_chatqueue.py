@@ -2,9 +2,9 @@
 
 import asyncio
 
-from bot.chatqueue import ChatQueue
-
 from helpers import msg
+
+from bot.chatqueue import ChatQueue
 
 
 async def test_flood_never_grows_past_the_bound_and_drops_oldest():

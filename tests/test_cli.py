@@ -63,7 +63,7 @@ class EndsAtOnce:
         yield
 
 
-async def test_source_that_cannot_start_is_a_plain_error(bundled_classifier):
+async def test_source_that_cannot_start_is_a_plain_error(bundled_scorer):
     """A source failing before its first message ends the run with that error, not a group of them."""
     import asyncio
 
@@ -76,4 +76,6 @@ async def test_source_that_cannot_start_is_a_plain_error(bundled_classifier):
     source.status = SourceStatus(SourceState.CONNECTING, "", name="test")
     config = AppConfig(server=ServerConfig(port=0), history=HistoryConfig(dir=None))
     with pytest.raises(SourceEnded, match="not live now"):
-        await asyncio.wait_for(run_bot(config, stop=asyncio.Event(), scorer=bundled_classifier, source=source, status_interval=None), 10)
+        await asyncio.wait_for(
+            run_bot(config, stop=asyncio.Event(), scorer=bundled_scorer, source=source, status_interval=None), 10
+        )

@@ -36,7 +36,10 @@ def test_every_key_is_documented_in_config_yaml():
         ("server:\n  port: 70000\n", "server.port: must be 0..65535 (got 70000)"),
         ("worker:\n  batch_size: true\n", "worker.batch_size: must be a whole number (got True)"),
         ("model:\n  backend: tensorflow\n", "model.backend: must be one of torch, onnx, onnx-int8 (got 'tensorflow')"),
-        ("mood:\n  short_window: 60\n  long_window: 30\n", "mood.long_window: must be at least mood.short_window (got 30.0)"),
+        (
+            "mood:\n  short_window: 60\n  long_window: 30\n",
+            "mood.long_window: must be at least mood.short_window (got 30.0)",
+        ),
         ("model:\n  label_map: [a, b]\n", "model.label_map: must be a mapping of text to text"),
         ("server:\n  host: 0.0.0.0\n", "server.host: must be a loopback address unless server.allow_remote is true"),
         ("source: 5\n", "source: must be a mapping of keys"),
@@ -64,7 +67,7 @@ def test_command_line_overrides_are_checked_too(tmp_path):
     """--port and friends go through the same checks as the file."""
     config = load_config(None, {"server.port": 9000, "source.speed": 2})
     assert config.server.port == 9000 and config.source.speed == 2.0
-    with pytest.raises(ConfigError, match="source.speed"):
+    with pytest.raises(ConfigError, match=r"source\.speed"):
         load_config(None, {"source.speed": -1})
 
 

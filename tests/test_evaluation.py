@@ -5,8 +5,8 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.evaluation import agreement, evaluate, score_predictions, vader_predict
-from bot.labelled import Example
+from bot.tools.evaluation import agreement, evaluate, score_predictions, vader_predict
+from bot.tools.examples import Example
 
 
 def test_scores_by_hand():
@@ -39,7 +39,10 @@ def test_per_language_and_absent_classes():
 
 def test_agreement_between_two_models():
     """The share of lines two models label alike (used for int8 against fp32)."""
-    assert agreement(["positive", "neutral", "negative", "positive"], ["positive", "neutral", "positive", "positive"]) == 0.75
+    assert (
+        agreement(["positive", "neutral", "negative", "positive"], ["positive", "neutral", "positive", "positive"])
+        == 0.75
+    )
     with pytest.raises(ValueError):
         agreement(["positive"], [])
 

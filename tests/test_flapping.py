@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 
 from bot.broadcaster import Broadcaster
 from bot.config import ServerConfig
-from bot.metrics import percentile
+from bot.latency import percentile
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,7 @@ async def test_flapping_and_stalled_clients_do_not_slow_the_others():
             await asyncio.sleep(0.01)
 
     ticker = asyncio.create_task(tick())
-    url = f"ws://127.0.0.1:{server.port}/ws"
+    url = server.ws_url
     before_rate, before = await watch(url, PHASE)
 
     stalled = stalled_client(server.port)
@@ -106,8 +106,10 @@ async def test_flapping_and_stalled_clients_do_not_slow_the_others():
     await server.close()
 
     p95_before, p95_during = percentile(before, 95), percentile(during, 95)
-    print(f"flapping: {flaps} connections in {PHASE:.0f} s; updates/s {before_rate:.1f} -> {during_rate:.1f}; "
-          f"p95 delivery {p95_before:.1f} -> {p95_during:.1f} ms")
+    print(
+        f"flapping: {flaps} connections in {PHASE:.0f} s; updates/s {before_rate:.1f} -> {during_rate:.1f}; "
+        f"p95 delivery {p95_before:.1f} -> {p95_during:.1f} ms"
+    )
     assert flaps >= 100
     assert during_rate >= 0.8 * before_rate
     assert p95_during <= max(3 * p95_before, 50.0)

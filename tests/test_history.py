@@ -4,22 +4,31 @@ import csv
 import json
 
 import pytest
+from helpers import msg
 
 from bot.cli import main
 from bot.errors import DataError
 from bot.history import HistoryWriter
-from bot.labels import Sentiment
-from bot.mood import ScoredMessage
-from bot.report import read_session
-
-from helpers import msg
+from bot.scored import ScoredMessage
+from bot.scoring.sentiment import Sentiment
+from bot.tools.report import read_session
 
 
 def window(t, needle, messages):
-    return {"type": "update", "time": t, "needle": needle, "mood": "happy" if needle > 0 else "sad",
-            "short": {"valence": needle, "rate": 2.0, "shares": {"negative": 0.1, "neutral": 0.2, "positive": 0.7},
-                      "reactions": [{"text": "草", "count": 3}]},
-            "long": {"valence": needle / 2}, "totals": {"messages": messages, "scored": messages, "dropped": 0}}
+    return {
+        "type": "update",
+        "time": t,
+        "needle": needle,
+        "mood": "happy" if needle > 0 else "sad",
+        "short": {
+            "valence": needle,
+            "rate": 2.0,
+            "shares": {"negative": 0.1, "neutral": 0.2, "positive": 0.7},
+            "reactions": [{"text": "草", "count": 3}],
+        },
+        "long": {"valence": needle / 2},
+        "totals": {"messages": messages, "scored": messages, "dropped": 0},
+    }
 
 
 async def test_history_round_trip_and_report(tmp_path, capsys):

@@ -4,14 +4,13 @@ import asyncio
 import json
 
 import pytest
+from helpers import bot_running, msg
 from websockets.asyncio.client import connect
 
 from bot.chatqueue import ChatQueue
 from bot.config import AppConfig, HistoryConfig, MoodConfig, ServerConfig, SourceConfig
 from bot.mood import MoodAggregator
 from bot.worker import Worker
-
-from helpers import bot_running, msg
 
 HOSTILE = [
     "x" * 200,  # YouTube's limit
@@ -40,14 +39,16 @@ BROKEN_LINES = [
 
 
 def hostile_recording(path):
-    rows = [json.dumps({"id": f"h{i}", "time": 1_700_000_000 + i * 0.01, "author": {"name": f"troll{i}"}, "text": t})
-            for i, t in enumerate(HOSTILE)]
+    rows = [
+        json.dumps({"id": f"h{i}", "time": 1_700_000_000 + i * 0.01, "author": {"name": f"troll{i}"}, "text": t})
+        for i, t in enumerate(HOSTILE)
+    ]
     path.write_text("\n".join(rows + BROKEN_LINES) + "\n", encoding="utf-8")
     return path, len(HOSTILE) + 2  # the two surrogate lines are valid messages
 
 
 @pytest.mark.slow
-async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_classifier):
+async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_scorer):
     """Huge, invisible, RTL, zalgo, markup, control and broken-surrogate chat is read, scored and shown."""
     path, valid = hostile_recording(tmp_path / "hostile.jsonl")
     config = AppConfig(
@@ -56,13 +57,16 @@ async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_classifi
         mood=MoodConfig(),
         history=HistoryConfig(dir=str(tmp_path / "sessions"), messages=True),
     )
-    async with bot_running(config, bundled_classifier) as bot:
-        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
-            async with asyncio.timeout(60):
-                async for frame in ws:
-                    update = json.loads(frame)
-                    if update["totals"]["messages"] == valid and bot.queue.depth == 0 and update["totals"]["scored"] >= valid - 2:
-                        break
+    async with bot_running(config, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
+        async with asyncio.timeout(60):
+            async for frame in ws:
+                update = json.loads(frame)
+                if (
+                    update["totals"]["messages"] == valid
+                    and bot.queue.depth == 0
+                    and update["totals"]["scored"] >= valid - 2
+                ):
+                    break
     assert bot.read == valid and bot.worker.stats.failed == 0
     assert bot.source.skipped == len(BROKEN_LINES) - 2
     recorded = (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()
@@ -86,14 +90,14 @@ class ChokesOn:
 
 
 @pytest.mark.slow
-async def test_a_message_the_model_fails_on_is_skipped_and_counted(bundled_classifier):
+async def test_a_message_the_model_fails_on_is_skipped_and_counted(bundled_scorer):
     """Only the poisoned message is lost; the rest of its batch is scored."""
     queue = ChatQueue(100)
     aggregator = MoodAggregator(MoodConfig(), start=0.0)
-    worker = Worker(queue, ChokesOn(bundled_classifier, "POISON"), aggregator, batch_size=32, max_wait=0.0)
-    for text in ["草", "POISON", "GG", "泣いた"]:
-        queue.put(msg(text, author=text))
-    await worker.process(await queue.get_batch(32, 0.0))
-    worker.close()
+    with Worker(queue, ChokesOn(bundled_scorer, "POISON"), batch_size=32, max_wait=0.0) as worker:
+        worker.subscribe(lambda batch: aggregator.add(batch.messages))
+        for text in ["草", "POISON", "GG", "泣いた"]:
+            queue.put(msg(text, author=text))
+        await worker.process(await queue.get_batch(32, 0.0))
     assert worker.stats.failed == 1 and worker.stats.scored == 3
     assert aggregator.total == 4

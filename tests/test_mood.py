@@ -3,12 +3,12 @@
 import math
 
 import pytest
+from helpers import msg, sentiment
 
 from bot.chat import Kind
 from bot.config import MoodConfig
-from bot.mood import MoodAggregator, ScoredMessage, WindowStats, mood_of
-
-from helpers import msg, sentiment
+from bot.mood import MoodAggregator, WindowStats, mood_of
+from bot.scored import ScoredMessage
 
 
 def feed(agg, at, text, valence, author="a", **kw):
@@ -123,7 +123,9 @@ def test_top_reactions_are_counted_per_window():
 
 
 def _window(messages=10, rate=1.0, laughter=0.0):
-    return WindowStats(seconds=15, messages=messages, rate=rate, valence=0.0, shares={}, reactions=(), laughter=laughter)
+    return WindowStats(
+        seconds=15, messages=messages, rate=rate, valence=0.0, shares={}, reactions=(), laughter=laughter
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.normalize import MAX_INPUT_CHARS, member_emoji_words, normalize
+from bot.scoring.normalize import MAX_INPUT_CHARS, member_emoji_words, normalize
 
 
 @pytest.mark.parametrize(

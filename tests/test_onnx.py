@@ -3,17 +3,17 @@
 import json
 
 import pytest
+from conftest import NEGATIVE, NEUTRAL, POSITIVE
+from helpers import write_recording
 
-from bot.app import load_scorer
-from bot.classifier import Classifier
 from bot.cli import main
 from bot.config import ModelConfig
 from bot.errors import ModelError
-from bot.labelled import write_examples
-from bot.onnx import FP32_FILE, INT8_FILE, OnnxClassifier, export_onnx, exported_from
-
-from conftest import NEGATIVE, NEUTRAL, POSITIVE
-from helpers import write_recording
+from bot.scoring import load_scorer
+from bot.scoring.onnx_backend import FP32_FILE, INT8_FILE, OnnxScorer
+from bot.scoring.torch_backend import TorchScorer
+from bot.tools.examples import write_examples
+from bot.tools.onnx_export import export_onnx, exported_from
 
 TEXTS = POSITIVE + NEGATIVE + NEUTRAL
 
@@ -28,8 +28,8 @@ def exported(tiny_classifier, tmp_path_factory):
 
 def test_fp32_onnx_matches_torch(tiny_classifier, exported):
     """The fp32 export gives the same probabilities as torch, and the same labels."""
-    torch_model = Classifier(str(tiny_classifier))
-    onnx_model = OnnxClassifier(str(exported))
+    torch_model = TorchScorer(str(tiny_classifier))
+    onnx_model = OnnxScorer(str(exported))
     assert onnx_model.labels == torch_model.labels
     for ours, theirs in zip(onnx_model.probabilities(TEXTS), torch_model.probabilities(TEXTS)):
         assert ours == pytest.approx(theirs, abs=1e-4)
@@ -45,7 +45,7 @@ def test_int8_backend_from_config(exported):
 def test_missing_export_is_a_clear_error(tiny_classifier):
     """Asking for the ONNX backend on a folder never exported says how to export it."""
     with pytest.raises(ModelError, match="moodbot export-onnx"):
-        OnnxClassifier(str(tiny_classifier))
+        OnnxScorer(str(tiny_classifier))
 
 
 def test_eval_reports_int8_beside_fp32(exported, toy_examples, tmp_path, capsys):
@@ -62,8 +62,26 @@ def test_eval_reports_int8_beside_fp32(exported, toy_examples, tmp_path, capsys)
 def test_bench_compares_onnx_with_its_torch_model(exported, tmp_path, capsys):
     """`moodbot bench --backend onnx-int8` also measures the torch model the export came from."""
     chat = write_recording(tmp_path / "chat.jsonl", [(i * 0.05, t) for i, t in enumerate(TEXTS * 20)])
-    assert main(["bench", "--json", "--model", str(exported), "--backend", "onnx-int8", "--chat", str(chat),
-                 "--latency-seconds", "1", "--overload-seconds", "1", "--no-cold-start"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--json",
+                "--model",
+                str(exported),
+                "--backend",
+                "onnx-int8",
+                "--chat",
+                str(chat),
+                "--latency-seconds",
+                "1",
+                "--overload-seconds",
+                "1",
+                "--no-cold-start",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["backend"] == "onnx-int8"
     assert result["torch_raw_msgs_per_s"] > 0
@@ -79,3 +97,28 @@ def test_export_without_its_record_is_a_clear_error(exported, tmp_path):
             (copy / path.name).write_bytes(path.read_bytes())
     with pytest.raises(ModelError, match="export the model again"):
         exported_from(str(copy))
+
+
+@pytest.fixture(scope="module")
+def single_logit_model(tiny_base, tmp_path_factory):
+    """A model with one output (a score, not classes): the pipeline reads it through a sigmoid."""
+    import torch
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    torch.manual_seed(1)
+    model = BertForSequenceClassification.from_pretrained(tiny_base, num_labels=1, id2label={0: "positive"})
+    out = tmp_path_factory.mktemp("single-logit")
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(tiny_base).save_pretrained(out)
+    return out
+
+
+def test_both_backends_read_a_single_logit_model_alike(single_logit_model, tmp_path):
+    """One shared set-up: torch and ONNX both apply the sigmoid to a one-output model (ONNX used a softmax: always 1)."""
+    export_onnx(str(single_logit_model), tmp_path, quantize=False)
+    label_map = {"positive": "positive"}
+    torch_probs = TorchScorer(str(single_logit_model), label_map=label_map).probabilities(TEXTS)
+    onnx_probs = OnnxScorer(str(tmp_path), label_map=label_map).probabilities(TEXTS)
+    assert all(len(p) == 1 and 0 < p[0] < 1 for p in torch_probs + onnx_probs)
+    for ours, theirs in zip(onnx_probs, torch_probs):
+        assert ours == pytest.approx(theirs, abs=1e-4)

@@ -3,10 +3,9 @@
 import asyncio
 
 import pytest
+from helpers import bot_running, free_port, write_recording
 
 from bot.config import AppConfig, HistoryConfig, MoodConfig, ServerConfig, SourceConfig
-
-from helpers import bot_running, free_port, write_recording
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +38,10 @@ async def read_gauge(page):
     )
 
 
-async def test_gauge_and_rate_follow_the_chat(tmp_path, chromium, bundled_classifier):
+async def test_gauge_and_rate_follow_the_chat(tmp_path, chromium, bundled_scorer):
     """As a happy stretch of chat turns sad, the needle swings from positive to negative and the rate shows."""
     recording = write_recording(tmp_path / "arc.jsonl", lines(HAPPY * 4) + lines(SAD * 5, offset=4.5))
-    async with running_bot(recording, bundled_classifier) as bot:
+    async with running_bot(recording, bundled_scorer) as bot:
         page = await chromium.new_page(viewport={"width": 800, "height": 600})
         await page.goto(bot.broadcaster.url)
         seen = []
@@ -53,27 +52,31 @@ async def test_gauge_and_rate_follow_the_chat(tmp_path, chromium, bundled_classi
         rates = {s["rate"] for s in seen}
         assert all(s["connection"] == "open" for s in seen[4:])
         assert max(needles) > 0.3, needles
-        assert min(needles[needles.index(max(needles)):]) < -0.2, needles
+        assert min(needles[needles.index(max(needles)) :]) < -0.2, needles
         assert len(rates) > 2 and any(float(r) > 2 for r in rates if r.replace(".", "").isdigit())
 
 
-async def test_page_reconnects_and_shows_the_fresh_snapshot(tmp_path, chromium, bundled_classifier):
+async def test_page_reconnects_and_shows_the_fresh_snapshot(tmp_path, chromium, bundled_scorer):
     """When the bot restarts, the page says it is reconnecting, then shows the new bot's mood."""
     port = free_port()
     happy = write_recording(tmp_path / "happy.jsonl", lines(HAPPY * 4))
     sad = write_recording(tmp_path / "sad.jsonl", lines(SAD * 4))
     page = await chromium.new_page()
-    async with running_bot(happy, bundled_classifier, port=port) as bot:
+    async with running_bot(happy, bundled_scorer, port=port) as bot:
         await page.goto(bot.broadcaster.url)
-        await page.wait_for_function("parseFloat(document.querySelector('.mb-needle').dataset.value) > 0.2", timeout=15000)
+        await page.wait_for_function(
+            "parseFloat(document.querySelector('.mb-needle').dataset.value) > 0.2", timeout=15000
+        )
     await page.wait_for_function("document.documentElement.dataset.connection === 'reconnecting'", timeout=5000)
     assert await page.get_attribute(".mb-status", "data-state") == "offline"
-    async with running_bot(sad, bundled_classifier, port=port):
+    async with running_bot(sad, bundled_scorer, port=port):
         await page.wait_for_function("document.documentElement.dataset.connection === 'open'", timeout=15000)
-        await page.wait_for_function("parseFloat(document.querySelector('.mb-needle').dataset.value) < -0.2", timeout=15000)
+        await page.wait_for_function(
+            "parseFloat(document.querySelector('.mb-needle').dataset.value) < -0.2", timeout=15000
+        )
 
 
-async def test_chat_text_is_shown_as_text_never_run(tmp_path, chromium, bundled_classifier):
+async def test_chat_text_is_shown_as_text_never_run(tmp_path, chromium, bundled_scorer):
     """A reaction like <img src=x onerror=alert(1)> appears literally; no element is made, no script runs."""
     payload = "<img src=x onerror=alert(1)>"
     recording = write_recording(tmp_path / "xss.jsonl", lines([payload] * 12 + ["<script>alert(2)</script>"] * 6))
@@ -83,7 +86,7 @@ async def test_chat_text_is_shown_as_text_never_run(tmp_path, chromium, bundled_
         dialogs.append(dialog.message)
         await dialog.dismiss()  # an open alert would freeze the page and hang the test
 
-    async with running_bot(recording, bundled_classifier) as bot:
+    async with running_bot(recording, bundled_scorer) as bot:
         page = await chromium.new_page()
         page.on("dialog", on_dialog)
         await page.goto(bot.broadcaster.url)
@@ -96,10 +99,10 @@ async def test_chat_text_is_shown_as_text_never_run(tmp_path, chromium, bundled_
     assert dialogs == []
 
 
-async def test_url_options_take_effect(tmp_path, chromium, bundled_classifier):
+async def test_url_options_take_effect(tmp_path, chromium, bundled_scorer):
     """theme, lang, show, accent and scale from the query string change the page."""
     recording = write_recording(tmp_path / "c.jsonl", lines(HAPPY * 3))
-    async with running_bot(recording, bundled_classifier) as bot:
+    async with running_bot(recording, bundled_scorer) as bot:
         page = await chromium.new_page()
         await page.goto(bot.broadcaster.url + "?theme=light&lang=ja&show=gauge,mood,rate&accent=ff0000&scale=1.5")
         await page.wait_for_function("document.querySelector('.mb-mood').dataset.mood !== 'waiting'", timeout=15000)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.chat import Author, ChatMessage, Kind, SourceState
 from bot.errors import DataError
-from bot.replay import ReplaySource, ReplayWriter, message_from_json, message_to_json
+from bot.sources.replay import ReplaySource, ReplayWriter, message_from_json, message_to_json
 
 
 class FakeTime:
@@ -25,7 +25,9 @@ class FakeTime:
 
 
 def write_lines(path, rows):
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -43,9 +45,15 @@ async def collect(source):
 def test_round_trip_of_every_field():
     """What is written reads back the same, paid and member fields included."""
     message = ChatMessage(
-        id="x", time=1.5, author=Author(name="n", id="UC1", member=True, moderator=True, owner=False),
-        text="ありがとう :_kiraLove: 🎉", kind=Kind.SUPERCHAT, emotes=(":_kiraLove:", "🎉"),
-        amount=1000.0, currency="JPY", amount_text="¥1,000",
+        id="x",
+        time=1.5,
+        author=Author(name="n", id="UC1", member=True, moderator=True, owner=False),
+        text="ありがとう :_kiraLove: 🎉",
+        kind=Kind.SUPERCHAT,
+        emotes=(":_kiraLove:", "🎉"),
+        amount=1000.0,
+        currency="JPY",
+        amount_text="¥1,000",
     )
     assert message_from_json(json.loads(json.dumps(message_to_json(message)))) == message
 
@@ -97,7 +105,11 @@ async def test_bad_lines_are_skipped_and_counted(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "no such recorded chat file"), ("nothing here\n", "holds no chat messages"), (b"\xff\xfe\x00", "cannot read it")],
+    [
+        (None, "no such recorded chat file"),
+        ("nothing here\n", "holds no chat messages"),
+        (b"\xff\xfe\x00", "cannot read it"),
+    ],
 )
 def test_unusable_file_is_a_one_line_error(tmp_path, content, message):
     """A missing, empty or binary file stops with one line naming it."""
@@ -126,7 +138,7 @@ async def test_writer_appends_what_replay_reads(tmp_path):
 
 def test_bundled_sample_chat_is_a_real_recording():
     """The bundled sample: 2,000+ messages over about 20 minutes, in en, id and ja."""
-    from bot.app import SAMPLE_CHAT
+    from bot.sources import SAMPLE_CHAT
 
     rows = [json.loads(line) for line in SAMPLE_CHAT.read_text(encoding="utf-8").splitlines()]
     messages = [message_from_json(r) for r in rows]

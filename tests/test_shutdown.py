@@ -17,11 +17,25 @@ FLUSH = 1.0
 
 async def start_bot(tmp_path, speed=4):
     config = tmp_path / "config.yaml"
-    config.write_text(f"history:\n  dir: {tmp_path / 'sessions'}\n  messages: true\n  flush_interval: {FLUSH}\n", encoding="utf-8")
+    config.write_text(
+        f"history:\n  dir: {tmp_path / 'sessions'}\n  messages: true\n  flush_interval: {FLUSH}\n", encoding="utf-8"
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--speed", str(speed), "--port", "0",
-        "--record", str(tmp_path / "rec.jsonl"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        "--speed",
+        str(speed),
+        "--port",
+        "0",
+        "--record",
+        str(tmp_path / "rec.jsonl"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     async for line in process.stdout:
         if line.startswith(b"Overlay ready:"):

@@ -3,14 +3,14 @@
 import pytest
 
 from bot.config import AppConfig
-from bot.soak import run_soak
+from bot.tools.soak import run_soak
 
 pytestmark = pytest.mark.slow
 
 
-async def test_half_hour_at_100x_does_not_leak(bundled_classifier):
+async def test_half_hour_at_100x_does_not_leak(bundled_scorer):
     """30 minutes of chat in 18 s: memory, open files and tasks end where they were after warm-up."""
-    result = await run_soak(AppConfig(), hours=0.5, speed=100, scorer=bundled_classifier, sample_every=1.0)
+    result = await run_soak(AppConfig(), hours=0.5, speed=100, scorer=bundled_scorer, sample_every=1.0)
     print("soak:", result)
     assert result["scored"] > 1000 and result["frames"] > 50
     assert result["rss_mb"]["end"] - result["rss_mb"]["after_warmup"] < 25

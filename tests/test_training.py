@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from bot.labelled import Example
-from bot.training import ChatDataset, TrainConfig, collate, train
+from bot.tools.examples import Example
+from bot.tools.training import ChatDataset, TrainConfig, collate, train
 
 
 def test_collate_pads_to_longest_in_batch():
@@ -36,7 +36,12 @@ def test_training_learns_and_saves_a_pipeline_model(tiny_base, toy_examples, tmp
     classify = pipeline("sentiment-analysis", model=str(out), dtype=torch.float32)
     assert classify("love it")[0]["label"] == "positive"
     assert classify("hate it")[0]["label"] == "negative"
-    assert classify.tokenizer.convert_ids_to_tokens(classify.tokenizer("かわいい")["input_ids"])[1:-1] == ["か", "##わ", "##い", "##い"]
+    assert classify.tokenizer.convert_ids_to_tokens(classify.tokenizer("かわいい")["input_ids"])[1:-1] == [
+        "か",
+        "##わ",
+        "##い",
+        "##い",
+    ]
 
 
 def test_weights_are_saved_half_size_but_load_as_float32(tiny_base, toy_examples, tmp_path):
@@ -69,7 +74,7 @@ def test_vocab_extension_is_optional(tiny_base, toy_examples, tmp_path, extend):
     from transformers import AutoTokenizer
 
     out = tmp_path / "m"
-    lines = toy_examples + [Example("草草", "positive", "ja"), Example("草", "positive", "ja")]
+    lines = [*toy_examples, Example("草草", "positive", "ja"), Example("草", "positive", "ja")]
     train(TrainConfig(base=str(tiny_base), out=out, epochs=1, extend_vocab=extend), lines, toy_examples, progress=False)
     tokens = AutoTokenizer.from_pretrained(out).tokenize("草")
     assert tokens == (["草"] if extend else ["[UNK]"])

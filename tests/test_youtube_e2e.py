@@ -6,16 +6,22 @@ import copy
 import json
 
 import pytest
-from websockets.asyncio.client import connect
 from helpers import bot_running
+from websockets.asyncio.client import connect
 from youtube_fakes import LIVE_ID, chat_page, load_json, load_text
 
 from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig, YouTubeConfig
 
 pytestmark = pytest.mark.slow
 
-POLLS = ["live/paramgen_firstread.json", "live/textmessage.json", "live/superchat.json",
-         "live/supersticker.json", "live/newSponsor_rev.json", "live/handmade_emoji_runs.json"]
+POLLS = [
+    "live/paramgen_firstread.json",
+    "live/textmessage.json",
+    "live/superchat.json",
+    "live/supersticker.json",
+    "live/newSponsor_rev.json",
+    "live/handmade_emoji_runs.json",
+]
 
 
 def quick(answer):
@@ -33,7 +39,9 @@ class LoopbackYouTube:
 
     def __init__(self):
         self.pages = {"/watch": load_text("pages/handmade_watch_live.html"), "/live_chat": chat_page()}
-        self.polls = [json.dumps(quick(load_json(name))) for name in POLLS] + [json.dumps(load_json("live/finished_live.json"))]
+        self.polls = [json.dumps(quick(load_json(name))) for name in POLLS] + [
+            json.dumps(load_json("live/finished_live.json"))
+        ]
         self.requests = []
 
     async def start(self):
@@ -59,7 +67,10 @@ class LoopbackYouTube:
                 else:
                     status, body, kind = 404, "not found", "text/plain"
                 data = body.encode()
-                writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                    + data
+                )
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
@@ -71,7 +82,7 @@ class LoopbackYouTube:
         await self.server.wait_closed()
 
 
-async def test_fake_youtube_to_overlay(bundled_classifier, tmp_path):
+async def test_fake_youtube_to_overlay(bundled_scorer, tmp_path):
     """Recorded YouTube chat read over HTTP reaches the overlay's websocket, counted, scored and recorded."""
     youtube = LoopbackYouTube()
     base_url = await youtube.start()
@@ -83,16 +94,15 @@ async def test_fake_youtube_to_overlay(bundled_classifier, tmp_path):
     )
     last = {}
     try:
-        async with bot_running(config, bundled_classifier) as bot:
-            async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
-                with contextlib.suppress(TimeoutError):  # the asserts below say what was missing
-                    async with asyncio.timeout(30):
-                        async for frame in ws:
-                            last = json.loads(frame)
-                            # Reading ends before scoring does on a busy machine: wait for both.
-                            totals = last["totals"]
-                            if last["source"]["state"] == "ended" and totals["messages"] == 12 and totals["scored"] >= 11:
-                                break
+        async with bot_running(config, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
+            with contextlib.suppress(TimeoutError):  # the asserts below say what was missing
+                async with asyncio.timeout(30):
+                    async for frame in ws:
+                        last = json.loads(frame)
+                        # Reading ends before scoring does on a busy machine: wait for both.
+                        totals = last["totals"]
+                        if last["source"]["state"] == "ended" and totals["messages"] == 12 and totals["scored"] >= 11:
+                            break
     finally:
         await youtube.close()
     assert last["totals"]["messages"] == 12

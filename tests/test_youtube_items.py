@@ -6,7 +6,7 @@ import pytest
 from youtube_fakes import load_json
 
 from bot.chat import Author, Kind
-from bot.youtube.items import ChatResponse, parse_actions, parse_amount, parse_chat_response
+from bot.sources.youtube.items import ChatResponse, parse_actions, parse_amount, parse_chat_response
 
 
 def messages_of(name):
@@ -29,7 +29,7 @@ def test_text_message():
 def test_two_messages_in_order():
     """Messages of one response come out in the order YouTube sent them."""
     texts = [m.text for m in messages_of("live/paramgen_firstread.json")]
-    assert texts == ["伝説を見た！", "あかん、なんもできん。見たい。"]  # noqa: RUF001 - Japanese punctuation
+    assert texts == ["伝説を見た！", "あかん、なんもできん。見たい。"]
 
 
 def test_superchat():

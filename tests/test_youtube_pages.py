@@ -5,7 +5,7 @@ import copy
 import pytest
 from youtube_fakes import chat_page, load_json, load_text
 
-from bot.youtube.pages import (
+from bot.sources.youtube.pages import (
     ChatPage,
     Innertube,
     VideoState,

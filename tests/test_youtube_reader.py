@@ -21,8 +21,8 @@ from youtube_fakes import (
 from bot.chat import ChatSource, Kind, SourceState, SourceStatus
 from bot.config import YouTubeConfig
 from bot.errors import ConfigError, SourceEnded
-from bot.youtube import YouTubeSource
-from bot.youtube.pages import find_chat
+from bot.sources.youtube import YouTubeSource
+from bot.sources.youtube.pages import find_chat
 
 CONFIG = YouTubeConfig(base_url="https://youtube.test", max_backoff=60, silence_factor=10, min_silence=60)
 LIVE_PAGES = {"/watch": load_text("pages/handmade_watch_live.html"), "/live_chat": chat_page()}
@@ -50,10 +50,18 @@ def texts(*times, timeout_ms=10_000):
     """A poll answer with one text message posted at each of `times` (Unix seconds)."""
     answer = quiet(timeout_ms)
     answer["continuationContents"]["liveChatContinuation"]["actions"] = [
-        {"addChatItemAction": {"item": {"liveChatTextMessageRenderer": {
-            "id": f"t{at}", "timestampUsec": str(int(at * 1_000_000)), "message": {"runs": [{"text": "hi"}]},
-            "authorName": {"simpleText": "@viewer"},
-        }}}}
+        {
+            "addChatItemAction": {
+                "item": {
+                    "liveChatTextMessageRenderer": {
+                        "id": f"t{at}",
+                        "timestampUsec": str(int(at * 1_000_000)),
+                        "message": {"runs": [{"text": "hi"}]},
+                        "authorName": {"simpleText": "@viewer"},
+                    }
+                }
+            }
+        }
         for at in times
     ]
     return answer
@@ -129,7 +137,7 @@ async def test_live_recorded_stream(youtube, time):
     messages, statuses = await run(source, time)
 
     assert [m.kind for m in messages[:6]] == [Kind.TEXT] * 3 + [Kind.SUPERCHAT, Kind.SUPERSTICKER, Kind.MEMBERSHIP]
-    assert messages[0].text == "伝説を見た！"  # noqa: RUF001 - Japanese punctuation
+    assert messages[0].text == "伝説を見た！"
     assert messages[6].text == "草 😂😂 :_pekoHi:"
     assert len(messages) == 12
     assert_unique(messages)
@@ -149,9 +157,10 @@ async def test_poll_requests_and_waits(youtube, time):
     assert first["context"]["client"]["clientName"] == "WEB"
     assert first["context"]["client"]["clientVersion"] == "2.20261102.00.00"
     # Each page read refreshes the settings: the live_chat page's visitor data replaces the watch page's.
-    assert first["context"]["client"]["visitorData"] == CHAT_DATA["responseContext"]["webResponseContextExtensionData"][
-        "ytConfigData"
-    ]["visitorData"]
+    assert (
+        first["context"]["client"]["visitorData"]
+        == CHAT_DATA["responseContext"]["webResponseContextExtensionData"]["ytConfigData"]["visitorData"]
+    )
     post = next(r for r in fake.requests if r.method == "POST")
     assert post.url.params["key"] == "chat-page-key"
     assert time.sleeps == [pytest.approx(5.035), 8.0]  # the superchat's 8.86 s is capped
@@ -234,9 +243,12 @@ async def test_missing_continuation_reopens_the_chat(youtube, time):
     assert_unique(messages)
     assert fake.paths()[4:7] == ["GET /watch", "GET /live_chat", "POST /youtubei/v1/live_chat/get_live_chat"]
     assert fake.bodies()[2]["continuation"] == LIVE_TOKEN
-    assert SourceStatus(
-        SourceState.RECONNECTING, "YouTube sent no next continuation, re-opening the chat, retrying in 1 s"
-    ) in statuses
+    assert (
+        SourceStatus(
+            SourceState.RECONNECTING, "YouTube sent no next continuation, re-opening the chat, retrying in 1 s"
+        )
+        in statuses
+    )
     assert statuses[-1] == ENDED
 
 
@@ -262,7 +274,7 @@ async def test_stream_goes_private(youtube, time):
 async def test_silent_chat_reopens_the_chat(youtube, time, caplog):
     """No new message for min_silence: the watchdog re-fetches a fresh continuation and says why."""
     fake = youtube(LIVE_PAGES, [FIRST, *[quiet()] * 8, FIRST, TEXT, FINISHED])
-    with caplog.at_level(logging.INFO, logger="bot.youtube.reader"):
+    with caplog.at_level(logging.INFO, logger="bot.sources.youtube.reader"):
         messages, statuses = await run(reader(fake, time), time)
 
     # 5.035 s + 7 waits of 8 s: the 8th quiet poll is the first past 60 s of silence.

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.errors import ConfigError
-from bot.youtube import Target, parse_target
+from bot.sources.youtube import Target, parse_target
 
 VIDEO = Target("video", "dQw4w9WgXcQ")
 

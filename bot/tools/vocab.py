@@ -41,8 +41,8 @@ def _is_kana(char: str) -> bool:
 
 
 def _is_split_alone(char: str) -> bool:
-    return _is_cjk_ideograph(char) or unicodedata.category(char).startswith("P") or (
-        char.isascii() and not char.isalnum()
+    return (
+        _is_cjk_ideograph(char) or unicodedata.category(char).startswith("P") or (char.isascii() and not char.isalnum())
     )
 
 
@@ -51,8 +51,12 @@ def _normalizer(tokenizer):
     # the extended tokenizer keeps them, so the new vocabulary is read the same way.
     from tokenizers.normalizers import BertNormalizer
 
-    return BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False,
-                          lowercase=bool(getattr(tokenizer, "do_lower_case", False)))
+    return BertNormalizer(
+        clean_text=True,
+        handle_chinese_chars=True,
+        strip_accents=False,
+        lowercase=bool(getattr(tokenizer, "do_lower_case", False)),
+    )
 
 
 def missing_tokens(tokenizer, texts: Iterable[str], *, min_count: int = 2) -> list[str]:

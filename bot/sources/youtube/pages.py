@@ -48,7 +48,7 @@ _LEGACY_VIDEO_ID = re.compile(r'"video_id"\s*:\s*"([A-Za-z0-9_-]{11})"')
 
 def _cfg(*keys: str) -> re.Pattern[str]:
     # Matches `"KEY":"value"` (ytcfg.set JSON) and `KEY: "value"` (2020 yt.setConfig).
-    return re.compile(rf"""["']?(?:{'|'.join(keys)})["']?\s*:\s*["']([^"']+)["']""")
+    return re.compile(rf"""["']?(?:{"|".join(keys)})["']?\s*:\s*["']([^"']+)["']""")
 
 
 _API_KEY = _cfg("INNERTUBE_API_KEY")

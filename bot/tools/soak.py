@@ -13,18 +13,20 @@ import tempfile
 import time
 from typing import Any
 
-from .app import SAMPLE_CHAT, Bot, run_bot
-from .bench import rss_mb
-from .config import AppConfig, HistoryConfig, SourceConfig
-from .worker import Scorer
+from ..app import Bot, run_bot
+from ..config import AppConfig, HistoryConfig, SourceConfig
+from ..scoring import Scorer
+from ..sources import SAMPLE_CHAT
+from .resources import rss_mb
 
 __all__ = ["run_soak"]
 
 _WARMUP = 0.2  # share of the run before the baseline is taken (windows filling, caches warming)
 
 
-async def run_soak(config: AppConfig, *, hours: float, speed: float, scorer: Scorer | None = None,
-                   sample_every: float = 2.0) -> dict[str, Any]:
+async def run_soak(
+    config: AppConfig, *, hours: float, speed: float, scorer: Scorer | None = None, sample_every: float = 2.0
+) -> dict[str, Any]:
     """Play `hours` of chat at `speed`; return counts and the resource samples' start, end and peak."""
     import psutil
 
@@ -41,7 +43,9 @@ async def run_soak(config: AppConfig, *, hours: float, speed: float, scorer: Sco
         )
         stop = asyncio.Event()
         ready: asyncio.Future[Bot] = asyncio.get_running_loop().create_future()
-        runner = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None, announce=False))
+        runner = asyncio.create_task(
+            run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None, announce=False)
+        )
         bot = await ready
         started = time.monotonic()
 
@@ -49,7 +53,7 @@ async def run_soak(config: AppConfig, *, hours: float, speed: float, scorer: Sco
             nonlocal frames
             from websockets.asyncio.client import connect
 
-            async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+            async with connect(bot.broadcaster.ws_url) as ws:
                 async for _ in ws:
                     frames += 1
 
@@ -70,7 +74,11 @@ async def run_soak(config: AppConfig, *, hours: float, speed: float, scorer: Sco
         "scored": bot.worker.stats.scored if bot.worker else 0,
         "dropped": bot.queue.dropped,
         "frames": frames,
-        "rss_mb": {"after_warmup": round(baseline[1], 1), "end": round(end[1], 1), "max": round(max(s[1] for s in samples), 1)},
+        "rss_mb": {
+            "after_warmup": round(baseline[1], 1),
+            "end": round(end[1], 1),
+            "max": round(max(s[1] for s in samples), 1),
+        },
         "open_files": {"after_warmup": baseline[2], "end": end[2]},
         "tasks": {"after_warmup": baseline[3], "end": end[3]},
     }

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.errors import ModelError
-from bot.labels import LabelScheme
+from bot.scoring.sentiment import LabelScheme
 
 
 def test_positive_negative():
@@ -15,7 +15,9 @@ def test_positive_negative():
     assert s.label == "positive"
 
 
-@pytest.mark.parametrize("names", [["negative", "neutral", "positive"], ["Positive", "Neutral", "Negative"], ["NEG", "NEU", "POS"]])
+@pytest.mark.parametrize(
+    "names", [["negative", "neutral", "positive"], ["Positive", "Neutral", "Negative"], ["NEG", "NEU", "POS"]]
+)
 def test_three_classes_in_any_case(names):
     """negative/neutral/positive in any case or short form, in any order."""
     scheme = LabelScheme.for_labels(names)

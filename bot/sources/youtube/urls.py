@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 __all__ = ["Target", "parse_target"]
 

@@ -32,9 +32,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..chat import ChatMessage, SourceState, SourceStatus
-from ..config import YouTubeConfig
-from ..errors import ConfigError, SourceEnded, SourceError, SourceRetryable
+from ...chat import ChatMessage, SourceState, SourceStatus
+from ...config import YouTubeConfig
+from ...errors import SourceEnded, SourceError, SourceRetryable
+from ..pacing import Pacer
 from .items import ChatResponse, parse_chat_response
 from .pages import Innertube, VideoPage, VideoState, parse_chat_page, parse_innertube, parse_video_page
 from .urls import Target, parse_target
@@ -83,8 +84,6 @@ class YouTubeSource:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        if replay_speed < 0:
-            raise ConfigError(f"replay speed: must be 0 (as fast as possible) or more (got {replay_speed!r})")
         self._target = target if isinstance(target, Target) else parse_target(target)
         self._config = config
         self._client = client
@@ -104,8 +103,8 @@ class YouTubeSource:
 
     async def messages(self) -> AsyncIterator[ChatMessage]:
         """Yield chat until the stream is over; raise SourceEnded if there is no stream to read."""
-        client = self._client or httpx.AsyncClient()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            client = self._client if self._client is not None else await stack.enter_async_context(httpx.AsyncClient())
             try:
                 video_id, video = await self._resolve(client)
             except SourceEnded as exc:
@@ -121,9 +120,6 @@ class YouTubeSource:
                         yield message
             except SourceEnded as exc:
                 self._set(SourceState.ENDED, str(exc))
-        finally:
-            if self._client is None:
-                await client.aclose()
 
     async def _resolve(self, client: httpx.AsyncClient) -> tuple[str, VideoPage]:
         target = self._target
@@ -199,7 +195,7 @@ class YouTubeSource:
         if continuation is None:
             raise SourceEnded(video.chat.message or "this stream has no chat replay")
         delays = self._backoff()
-        pacer = _Pacer(self._speed, self._clock, self._sleep)
+        pacer = Pacer(self._speed, self._clock, self._sleep)
         offset_ms = 0
         seeked = read_any = False
         while True:
@@ -397,24 +393,3 @@ class _Silence:
             return self._min
         gap = (max(self._times) - min(self._times)) / (len(self._times) - 1)
         return max(self._min, self._factor * gap)
-
-
-class _Pacer:
-    """Spaces replayed messages as they were in the video, `speed` times faster (0: no waiting)."""
-
-    def __init__(self, speed: float, clock: Callable[[], float], sleep: Callable[[float], Awaitable[Any]]) -> None:
-        self._speed = speed
-        self._clock = clock
-        self._sleep = sleep
-        self._start: tuple[float, float] | None = None  # (clock, video offset) of the first message
-
-    async def wait(self, offset: float | None) -> None:
-        if not self._speed or offset is None:
-            return
-        if self._start is None:
-            self._start = (self._clock(), offset)
-            return
-        started_at, first_offset = self._start
-        delay = started_at + (offset - first_offset) / self._speed - self._clock()
-        if delay > 0:
-            await self._sleep(delay)

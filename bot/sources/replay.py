@@ -22,9 +22,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .chat import Author, ChatMessage, Kind, SourceState, SourceStatus
-from .errors import DataError
-from .jsonl import JsonlAppender
+from ..chat import Author, ChatMessage, Kind, SourceState, SourceStatus
+from ..errors import DataError
+from ..jsonl import JsonlAppender
+from .pacing import Pacer
 
 __all__ = ["ReplaySource", "ReplayWriter", "message_from_json", "message_to_json"]
 
@@ -148,14 +149,12 @@ class ReplaySource:
         self._status = SourceStatus(SourceState.ENDED, "end of recording", name="replay")
 
     async def _play_once(self, round_: int) -> AsyncIterator[ChatMessage]:
-        started = self._clock()
-        first: float | None = None
+        pacer = Pacer(self.speed, self._clock, self._sleep)
         since_sleep = 0
         async for message in self._read():
-            if first is None:
-                first = message.time
+            if self._status.state is not SourceState.LIVE:
                 self._status = SourceStatus(SourceState.LIVE, self.path.name, name="replay")
-            delay = started + (message.time - first) / self.speed - self._clock() if self.speed > 0 else 0.0
+            delay = pacer.delay(message.time)
             if delay > 0:
                 await self._sleep(delay)
                 since_sleep = 0

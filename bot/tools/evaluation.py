@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .labelled import Example
-from .labels import CLASSES
+from ..scoring.sentiment import CLASSES
+from .examples import Example
 
 __all__ = ["Report", "Scores", "agreement", "evaluate", "format_report", "score_predictions", "vader_predict"]
 
@@ -120,9 +120,7 @@ def _details(name: str, scores: Scores) -> list[str]:
     lines = [f"[{name}] {'class':10} {'precision':>9} {'recall':>9} {'F1':>9} {'support':>8}"]
     pad = " " * (len(name) + 3)
     for c, f in scores.per_class.items():
-        lines.append(
-            f"{pad}{c:10} {f['precision']:>9.3f} {f['recall']:>9.3f} {f['f1']:>9.3f} {f['support']:>8}"
-        )
+        lines.append(f"{pad}{c:10} {f['precision']:>9.3f} {f['recall']:>9.3f} {f['f1']:>9.3f} {f['support']:>8}")
     lines.append(f"{pad}confusion (rows: true, columns: predicted)")
     lines.append(f"{pad}{'':10}" + "".join(f"{c:>10}" for c in CLASSES))
     for c, row in zip(CLASSES, scores.confusion):

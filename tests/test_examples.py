@@ -3,7 +3,7 @@
 import pytest
 
 from bot.errors import DataError
-from bot.labelled import Example, read_examples, split_examples, write_examples
+from bot.tools.examples import Example, read_examples, split_examples, write_examples
 
 
 def test_csv_tsv_jsonl(tmp_path):
@@ -51,7 +51,12 @@ def test_bad_files_give_one_line(tmp_path, name, content, message):
 
 def test_split_is_stratified_and_repeatable():
     """Splits keep every (lang, label) group in proportion and depend only on the seed."""
-    examples = [Example(f"{lang}{label}{i}", label, lang) for lang in "ab" for label in ("positive", "negative") for i in range(10)]
+    examples = [
+        Example(f"{lang}{label}{i}", label, lang)
+        for lang in "ab"
+        for label in ("positive", "negative")
+        for i in range(10)
+    ]
     train, test = split_examples(examples, [0.8, 0.2], seed=1)
     assert len(train) == 32 and len(test) == 8
     assert sum(1 for ex in test if ex.lang == "a" and ex.label == "positive") == 2

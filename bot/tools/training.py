@@ -19,12 +19,12 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .errors import ModelError
+from ..errors import ModelError
+from ..scoring.lookup import describe_load_error, resolve_model
+from ..scoring.normalize import normalize
+from ..scoring.sentiment import CLASSES, canonical_class
 from .evaluation import score_predictions
-from .labelled import Example
-from .labels import CLASSES, canonical_class
-from .models import describe_load_error, resolve_model
-from .normalize import normalize
+from .examples import Example
 from .vocab import extend_vocab
 
 __all__ = ["ChatDataset", "EpochResult", "TrainConfig", "collate", "train"]
@@ -115,9 +115,7 @@ def train(
     tokenizer, model, label_ids = _load_base(config.base)
     if config.extend_vocab:
         lowercase = bool(getattr(tokenizer, "do_lower_case", False))
-        tokenizer = extend_vocab(
-            tokenizer, model, (normalize(ex.text, lowercase=lowercase) for ex in train_examples)
-        )
+        tokenizer = extend_vocab(tokenizer, model, (normalize(ex.text, lowercase=lowercase) for ex in train_examples))
     model.to(device)
 
     train_set = ChatDataset(train_examples, tokenizer, label_ids, config.max_length)
@@ -130,15 +128,11 @@ def train(
         collate_fn=lambda b: collate(b, pad),
         generator=torch.Generator().manual_seed(config.seed),
     )
-    optimizer = torch.optim.AdamW(
-        _parameter_groups(model, config.weight_decay), lr=config.learning_rate
-    )
+    optimizer = torch.optim.AdamW(_parameter_groups(model, config.weight_decay), lr=config.learning_rate)
     from transformers import get_linear_schedule_with_warmup
 
     total_steps = config.epochs * len(loader)
-    scheduler = get_linear_schedule_with_warmup(
-        optimizer, int(config.warmup_ratio * total_steps), total_steps
-    )
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
 
     result = TrainResult(out=Path(config.out))
     for epoch in range(1, config.epochs + 1):
@@ -147,16 +141,16 @@ def train(
         seconds = time.perf_counter() - started
         predicted = _predict_ids(model, dev_set, pad, device, config.batch_size)
         id_to_class = {i: c for c, i in label_ids.items()}
-        dev = score_predictions(
-            [id_to_class[i] for i in dev_set.labels], [id_to_class[i] for i in predicted]
-        )
-        epoch_result = EpochResult(
-            epoch, loss, dev.macro_f1, dev.accuracy, seconds, len(train_set) / seconds
-        )
+        dev = score_predictions([id_to_class[i] for i in dev_set.labels], [id_to_class[i] for i in predicted])
+        epoch_result = EpochResult(epoch, loss, dev.macro_f1, dev.accuracy, seconds, len(train_set) / seconds)
         result.history.append(epoch_result)
         log.info(
             "epoch %d: loss %.4f, dev macro-F1 %.4f, accuracy %.4f, %.0f s",
-            epoch, loss, dev.macro_f1, dev.accuracy, seconds,
+            epoch,
+            loss,
+            dev.macro_f1,
+            dev.accuracy,
+            seconds,
         )
         if dev.macro_f1 > result.best_macro_f1:
             result.best_epoch, result.best_macro_f1 = epoch, dev.macro_f1
@@ -188,7 +182,9 @@ def _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, pro
         speed = seen / (time.perf_counter() - started)
         bar.set_postfix(loss=f"{total / count:.4f}", ex_s=f"{speed:.0f}")
         if not progress and count % log_every == 0:  # no bar (a log file): a line every tenth
-            log.info("epoch %d: %d%%, loss %.4f, %.0f examples/s", epoch, 100 * count // len(loader), total / count, speed)
+            log.info(
+                "epoch %d: %d%%, loss %.4f, %.0f examples/s", epoch, 100 * count // len(loader), total / count, speed
+            )
     return total / max(count, 1)
 
 
@@ -198,7 +194,9 @@ def _predict_ids(model, dataset: ChatDataset, pad: int, device, batch_size: int)
     predicted: list[int] = []
     for start in range(0, len(dataset), batch_size):
         batch = collate([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))], pad)
-        logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
+        logits = model(
+            input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)
+        ).logits
         predicted += logits.argmax(-1).tolist()
     return predicted
 
@@ -256,7 +254,8 @@ def _save(model, tokenizer, config: TrainConfig, result: TrainResult) -> None:
 
 def _parameter_groups(model, weight_decay: float) -> list[dict]:
     # The usual BERT recipe: no weight decay on biases and LayerNorm weights.
-    decay, no_decay = [], []
+    decay: list = []
+    no_decay: list = []
     for name, param in model.named_parameters():
         (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

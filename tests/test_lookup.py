@@ -4,7 +4,7 @@ import pytest
 
 from bot.cli import main
 from bot.errors import ModelError
-from bot.models import BUNDLED_MODEL, resolve_model
+from bot.scoring.lookup import BUNDLED_MODEL, resolve_model
 
 
 def test_names_resolve(tmp_path):
@@ -39,10 +39,10 @@ def test_cli_reports_bad_model_in_one_line(tmp_path, capsys):
 
 def test_unreachable_hub_model_is_one_line(monkeypatch):
     """A hub id that cannot be fetched (offline here) says so in one line."""
-    from bot.classifier import Classifier
+    from bot.scoring.torch_backend import TorchScorer
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError) as err:
-        Classifier("someone/no-such-sentiment-model")
+        TorchScorer("someone/no-such-sentiment-model")
     assert "could not load model 'someone/no-such-sentiment-model'" in str(err.value)
     assert "\n" not in str(err.value)

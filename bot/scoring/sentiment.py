@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["CLASSES", "EMOTION_VALENCE", "LabelScheme", "Sentiment", "canonical_class"]
 
@@ -95,9 +95,7 @@ class LabelScheme:
     keeps_emotions: bool = False
 
     @classmethod
-    def for_labels(
-        cls, labels: Sequence[str], label_map: Mapping[str, str] | None = None
-    ) -> LabelScheme:
+    def for_labels(cls, labels: Sequence[str], label_map: Mapping[str, str] | None = None) -> LabelScheme:
         """Recognise the scheme of `labels`; `label_map` (from config) names the class of each."""
         labels = list(labels)
         if label_map:
@@ -105,12 +103,14 @@ class LabelScheme:
         classes = {label: canonical_class(label) for label in labels}
         if all(classes.values()) and {"positive", "negative"} <= set(classes.values()):
             return cls._from_classes("polarity", classes)
-        stars = {label: _STARS.match(label.strip().lower()) for label in labels}
-        if all(stars.values()):
+        stars = {label: m for label in labels if (m := _STARS.match(label.strip().lower()))}
+        if len(stars) == len(labels):
             valence = {label: (int(m.group(1)) - 3) / 2 for label, m in stars.items()}
             return cls("stars", valence, {label: _class_of(v) for label, v in valence.items()})
-        emotions = {label: EMOTION_VALENCE.get(label.strip().lower()) for label in labels}
-        if all(v is not None for v in emotions.values()):
+        emotions = {
+            label: EMOTION_VALENCE[key] for label in labels if (key := label.strip().lower()) in EMOTION_VALENCE
+        }
+        if len(emotions) == len(labels):
             return cls(
                 "emotions",
                 emotions,
@@ -127,15 +127,13 @@ class LabelScheme:
         missing = [label for label in labels if label not in label_map]
         if missing:
             raise ModelError(
-                f"model.label_map in config.yaml does not map the model's labels {missing} "
-                f"(the model has {labels})"
+                f"model.label_map in config.yaml does not map the model's labels {missing} (the model has {labels})"
             )
         classes = {label: canonical_class(label_map[label]) for label in labels}
         bad = {label: label_map[label] for label, klass in classes.items() if klass is None}
         if bad:
             raise ModelError(
-                f"model.label_map in config.yaml maps {bad}: each value must be negative, "
-                "neutral or positive"
+                f"model.label_map in config.yaml maps {bad}: each value must be negative, neutral or positive"
             )
         return cls._from_classes("mapped", classes)
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError
-from .labels import CLASSES, canonical_class
+from ..errors import DataError
+from ..scoring.sentiment import CLASSES, canonical_class
 
 __all__ = ["Example", "read_examples", "split_examples", "write_examples"]
 
@@ -52,10 +52,7 @@ def read_examples(path: str | Path, *, source: str = "") -> list[Example]:
 
 
 def _read_table(f: Iterable[str], path: Path, kind: str) -> Iterable[tuple[int, dict]]:
-    if kind == "tsv":
-        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-    else:
-        reader = csv.DictReader(f)
+    reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if kind == "tsv" else csv.DictReader(f)
     header = [name.strip().lower() for name in reader.fieldnames or []]
     _check_columns(header, path)
     reader.fieldnames = header
@@ -93,9 +90,7 @@ def _example(row: dict, path: Path, line_no: int, source: str) -> Example:
         raise DataError(f"{path}:{line_no}: 'text' is missing or not a string")
     klass = canonical_class(label) if isinstance(label, str) else None
     if klass is None:
-        raise DataError(
-            f"{path}:{line_no}: unknown label {label!r}; use one of {', '.join(CLASSES)}"
-        )
+        raise DataError(f"{path}:{line_no}: unknown label {label!r}; use one of {', '.join(CLASSES)}")
     lang = row.get("lang") or ""
     return Example(text=text, label=klass, lang=str(lang).strip(), source=source)
 
@@ -111,9 +106,7 @@ def write_examples(path: str | Path, examples: Iterable[Example]) -> None:
             f.write(f"{text}\t{ex.label}\t{ex.lang}\t{ex.source}\n")
 
 
-def split_examples(
-    examples: Sequence[Example], fractions: Sequence[float], *, seed: int
-) -> list[list[Example]]:
+def split_examples(examples: Sequence[Example], fractions: Sequence[float], *, seed: int) -> list[list[Example]]:
     """Shuffle and cut `examples` into parts of the given fractions, stratified by label and lang."""
     rng = random.Random(seed)
     groups: dict[tuple[str, str], list[Example]] = {}

@@ -19,7 +19,7 @@ from typing import Any
 
 import emoji as emoji_lib
 
-from ..chat import Author, ChatMessage, Kind
+from ...chat import Author, ChatMessage, Kind
 
 __all__ = [
     "ChatItem",
@@ -45,10 +45,34 @@ _SEEK_CONTINUATION = "playerSeekContinuationData"
 # Symbols YouTube shows (en locale first, then the ones other locales use); any other
 # three-letter code (PHP, CHF, ...) already is the ISO 4217 code.
 _CURRENCIES = {
-    "$": "USD", "US$": "USD", "A$": "AUD", "CA$": "CAD", "HK$": "HKD", "MX$": "MXN", "NT$": "TWD",
-    "NZ$": "NZD", "R$": "BRL", "£": "GBP", "€": "EUR", "₹": "INR", "₩": "KRW", "￦": "KRW",
-    "¥": "JPY", "￥": "JPY", "CN¥": "CNY", "₱": "PHP", "₫": "VND", "₪": "ILS", "₺": "TRY",
-    "₽": "RUB", "zł": "PLN", "Rp": "IDR", "RM": "MYR", "R": "ZAR", "S$": "SGD", "฿": "THB",
+    "$": "USD",
+    "US$": "USD",
+    "A$": "AUD",
+    "CA$": "CAD",
+    "HK$": "HKD",
+    "MX$": "MXN",
+    "NT$": "TWD",
+    "NZ$": "NZD",
+    "R$": "BRL",
+    "£": "GBP",
+    "€": "EUR",
+    "₹": "INR",
+    "₩": "KRW",
+    "￦": "KRW",
+    "¥": "JPY",
+    "￥": "JPY",
+    "CN¥": "CNY",
+    "₱": "PHP",
+    "₫": "VND",
+    "₪": "ILS",
+    "₺": "TRY",
+    "₽": "RUB",
+    "zł": "PLN",
+    "Rp": "IDR",
+    "RM": "MYR",
+    "R": "ZAR",
+    "S$": "SGD",
+    "฿": "THB",
 }
 _NUMBER = re.compile(r"\d(?:[\d.,\s]*\d)?")
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{2,3})*,\d{3}")  # 1,000 and Indian 1,00,000
@@ -154,7 +178,7 @@ def message_text(obj: Mapping[str, Any] | None) -> tuple[str, tuple[str, ...]]:
 
 
 def parse_amount(text: str) -> tuple[float | None, str | None]:
-    """"¥1,000" → (1000.0, "JPY"): the amount and the ISO code, or the symbol shown if unknown."""
+    """ "¥1,000" → (1000.0, "JPY"): the amount and the ISO code, or the symbol shown if unknown."""
     match = _NUMBER.search(text)
     if match is None:
         return None, None
