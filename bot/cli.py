@@ -63,7 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data", type=Path, action="append", help=f"labelled CSV/TSV/JSONL (repeatable; default {DEFAULT_TRAIN})"
     )
-    p.add_argument("--dev", type=Path, help=f"labelled dev file (default {DEFAULT_DEV}, or 10%% of --data)")
+    p.add_argument(
+        "--dev",
+        type=Path,
+        action="append",
+        help=f"labelled dev file (repeatable; default {DEFAULT_DEV}, or 10%% of --data)",
+    )
     p.add_argument(
         "--base", default="minilm", help="encoder to start from: minilm, bundled, a folder or a hub id (default minilm)"
     )
@@ -219,7 +224,7 @@ def _train(args: argparse.Namespace) -> int:
         raise DataError(f"no training data at {DEFAULT_TRAIN}: run `make data`, or give --data FILE")
     examples = [ex for path in data for ex in read_examples(path)]
     if args.dev:
-        dev = read_examples(args.dev)
+        dev = [ex for path in args.dev for ex in read_examples(path)]
     elif not args.data:
         dev = read_examples(DEFAULT_DEV)
     else:
@@ -249,7 +254,16 @@ def _train(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from .config import ModelConfig
     from .scoring import load_scorer
-    from .tools.evaluation import agreement, evaluate, format_report, vader_predict
+    from .scoring.sentiment import EMOTIONS
+    from .tools.calibration import expected_calibration_error
+    from .tools.evaluation import (
+        agreement,
+        evaluate,
+        evaluate_emotions,
+        format_emotions,
+        format_report,
+        vader_predict,
+    )
     from .tools.examples import read_examples
 
     if args.data.suffix.lower() not in (".csv", ".tsv"):
@@ -257,29 +271,45 @@ def _eval(args: argparse.Namespace) -> int:
     examples = read_examples(args.data)
     texts = [ex.text for ex in examples]
     config = ModelConfig(path=args.model, backend=args.backend, label_map=_parse_label_map(args.label_map) or {})
-    predicted = load_scorer(config).predict(texts)
+    scorer = load_scorer(config)
+    scored = scorer.score(texts)
+    predicted = [s.label for s in scored]
     report = evaluate(examples, predicted)
     baseline = evaluate(examples, vader_predict(texts))
-    extra = {}
+    gold = [ex.label for ex in examples]
+    raw = scorer.score(texts, calibrated=False)
+    extra: dict = {
+        "ece": expected_calibration_error(
+            [s.confidence_share for s in scored], [p == g for p, g in zip(predicted, gold)]
+        ),
+        "ece_uncalibrated": expected_calibration_error(
+            [s.confidence_share for s in raw], [s.label == g for s, g in zip(raw, gold)]
+        ),
+        "temperature": scorer.calibration.temperature,
+    }
+    emotions = None
+    if scorer.emotion_labels:
+        tags = [[e for e in EMOTIONS if (s.emotions or {}).get(e, 0.0) >= 0.5] for s in scored]
+        emotions = evaluate_emotions(examples, tags)
     if args.backend == "onnx-int8":  # quantisation must not change the answers
         fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict(texts)
         extra["agreement_with_fp32"] = agreement(predicted, fp32)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "model": args.model,
-                    "backend": args.backend,
-                    **report.to_json(),
-                    **extra,
-                    "baseline": {"name": "vader", **baseline.to_json()},
-                }
-            )
-        )
-    else:
-        print(format_report(f"{args.model} ({args.backend})", report, baseline))
-        if extra:
-            print(f"\nint8 labels agree with the fp32 export's on {extra['agreement_with_fp32']:.1%} of lines")
+        out = {"model": args.model, "backend": args.backend, **report.to_json(), **extra}
+        if emotions:
+            out["emotions"] = {name: e.to_json() for name, e in emotions.items()}
+        out["baseline"] = {"name": "vader", **baseline.to_json()}
+        print(json.dumps(out))
+        return 0
+    print(format_report(f"{args.model} ({args.backend})", report, baseline))
+    print(
+        f"\ncalibration: ECE {extra['ece']:.3f} with temperature {extra['temperature']:.2f} "
+        f"(uncalibrated {extra['ece_uncalibrated']:.3f}), 10 bins"
+    )
+    if emotions:
+        print("\n" + format_emotions(emotions))
+    if "agreement_with_fp32" in extra:
+        print(f"\nint8 labels agree with the fp32 export's on {extra['agreement_with_fp32']:.1%} of lines")
     return 0
 
 

@@ -10,7 +10,12 @@ from bot.scoring.normalize import MAX_INPUT_CHARS, member_emoji_words, normalize
     [
         # English
         ("LMAOOOOOOOO", "LMAOOO"),
-        ("KEKW KEKW KEKW", "KEKW KEKW KEKW"),
+        ("KEKW KEKW KEKW", "kekw kekw kekw"),
+        ("KEKWWWW monkaS", "kekw monkas"),
+        ("POGGGGG", "pog"),
+        ("D: no way", "horrified or shocked face no way"),
+        ("T_T", "crying"),
+        ("forsenE forsenE", "unkemote unkemote"),
         ("😂😂😂😂😂", "face with tears of joy face with tears of joy"),
         ("GG 👍🏽", "GG thumbs up"),
         ("!!!!!!!!", "!!!"),
@@ -23,7 +28,8 @@ from bot.scoring.normalize import MAX_INPUT_CHARS, member_emoji_words, normalize
         ("🌿🌿🌿🌿", "草草草"),
         ("8️⃣8️⃣8️⃣8️⃣", "888"),
         ("てぇてぇてぇてぇ", "てぇてぇ"),
-        ("かわいい:_pekoLove::_pekoLove::_pekoLove:", "かわいい peko Love peko Love"),
+        ("かわいい:_pekoLove::_pekoLove::_pekoLove:", "かわいい unkemote love unkemote love"),
+        (":_pekoHi:", "unkemote"),
         # Indonesian
         ("wkwkwkwkwkwk", "wkwk"),
         ("awokawokawok ngakak", "awokawok ngakak"),
@@ -37,8 +43,8 @@ def test_normalize_cases(raw, expected):
 
 def test_lowercase_only_when_asked():
     """Case is kept for cased models and folded for uncased ones."""
-    assert normalize("LETS GO :_kiraPog:") == "LETS GO kira Pog"
-    assert normalize("LETS GO :_kiraPog:", lowercase=True) == "lets go kira pog"
+    assert normalize("LETS GO :_kiraPog:") == "LETS GO unkemote pog"
+    assert normalize("LETS GO :_kiraPog:", lowercase=True) == "lets go unkemote pog"
 
 
 def test_uncased_folds_latin_accents_but_keeps_kana_marks():

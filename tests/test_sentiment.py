@@ -51,13 +51,21 @@ def test_label_ids_through_config_map():
     assert s.valence == pytest.approx(-0.6)
 
 
-def test_emotions_keep_their_distribution():
-    """Emotion models give valence from their emotions and keep the distribution."""
+def test_emotion_models_give_valence_and_our_feelings():
+    """Emotion models give valence from their emotions, and their labels read as our feelings (joy → hype)."""
     labels = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
     scheme = LabelScheme.for_labels(labels)
     scores = {"anger": 0.0, "disgust": 0.0, "fear": 0.0, "joy": 0.6, "neutral": 0.2, "sadness": 0.2, "surprise": 0.0}
     s = scheme.sentiment(scores)
-    assert s.emotions == scores
+    assert s.emotions == {
+        "laughter": 0.0,
+        "hype": 0.6,
+        "love": 0.0,
+        "sad": 0.2,
+        "anger": 0.0,
+        "surprise": 0.0,
+        "confusion": 0.0,
+    }
     assert s.valence == pytest.approx(0.6 * 1.0 + 0.2 * -0.9)
     assert (s.negative, s.neutral, s.positive) == pytest.approx((0.2, 0.2, 0.6))
 

@@ -11,10 +11,11 @@ from bot.tools.training import ChatDataset, TrainConfig, collate, train
 
 def test_collate_pads_to_longest_in_batch():
     """Dynamic padding: the batch is as wide as its longest line, with a matching mask."""
-    batch = collate([([101, 7, 102], 2), ([101, 102], 0)], pad_id=0)
+    batch = collate([([101, 7, 102], 2, None), ([101, 102], 0, [1.0] + [0.0] * 7)], pad_id=0)
     assert batch["input_ids"].tolist() == [[101, 7, 102], [101, 102, 0]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
     assert batch["labels"].tolist() == [2, 0]
+    assert batch["emotion_mask"].tolist() == [0.0, 1.0]  # only the second line labels emotions
 
 
 def test_training_learns_and_saves_a_pipeline_model(tiny_base, toy_examples, tmp_path):
@@ -63,7 +64,7 @@ def test_dataset_normalises_like_the_bot(tiny_base):
     tokenizer = AutoTokenizer.from_pretrained(tiny_base)
     labels = {"negative": 0, "neutral": 1, "positive": 2}
     ds = ChatDataset([Example("LOOOOOOOL", "positive")], tokenizer, labels, max_length=16)
-    ids, label = ds[0]
+    ids, label, _ = ds[0]
     assert tokenizer.decode(ids, skip_special_tokens=True).replace(" ", "") == "looo" + "l"
     assert label == 2
 

@@ -3,7 +3,9 @@
 `ModelScorer` reads a model's labels through a `LabelScheme`, shapes text with `normalize`, cuts a
 micro-batch into length-sorted chunks padded only to their own longest line, and turns logits into
 probabilities the way the transformers pipeline would (sigmoid for multi-label or single-logit
-models, softmax otherwise). A backend only says how to get logits for one padded chunk.
+models, softmax otherwise), divided first by the model's calibrated temperature. A model with an
+emotion head (`heads.py`) also gives each line its emotions. A backend only says how to get the
+logits of one padded chunk.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .heads import Calibration
 from .normalize import normalize
-from .sentiment import LabelScheme, Sentiment
+from .sentiment import EMOTIONS, LabelScheme, Sentiment
 
 __all__ = ["ModelScorer", "Scorer", "default_threads", "padded_chunks"]
 
@@ -65,8 +68,12 @@ class ModelScorer:
         label_map: Mapping[str, str] | None,
         max_length: int,
         chunk_size: int,
+        calibration: Calibration,
+        emotions: bool,
     ) -> None:
         self.tokenizer = tokenizer
+        self.calibration = calibration
+        self.emotion_labels: tuple[str, ...] = EMOTIONS if emotions else ()
         self.labels: list[str] = [model_config.id2label[i] for i in sorted(model_config.id2label)]
         self.scheme = LabelScheme.for_labels(self.labels, label_map)
         self.sigmoid = model_config.problem_type == "multi_label_classification" or len(self.labels) == 1
@@ -75,8 +82,8 @@ class ModelScorer:
         self.chunk_size = chunk_size
         self.pad_id: int = tokenizer.pad_token_id or 0
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        """The model's raw output for one padded chunk, shape (rows, labels)."""
+    def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The raw logits of one padded chunk: sentiment (rows, labels), emotions (rows, EMOTIONS) or None."""
         raise NotImplementedError
 
     def normalize(self, text: str) -> str:
@@ -88,26 +95,43 @@ class ModelScorer:
             "input_ids"
         ]
 
-    def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
+    def probabilities(self, texts: Sequence[str], *, calibrated: bool = True) -> list[list[float]]:
         """The model's probability for each label (in `self.labels` order), per line."""
-        ids = self.token_ids(texts)
-        out: list[list[float]] = [[] for _ in ids]
-        for chunk, input_ids, mask in padded_chunks(ids, self.chunk_size, self.pad_id):
-            logits = self.logits(input_ids, mask)
-            probs = 1 / (1 + np.exp(-logits)) if self.sigmoid else _softmax(logits)
-            for row, values in zip(chunk, probs.tolist()):
-                out[row] = values
-        return out
+        return [sentiment for sentiment, _ in self._run(texts, calibrated)]
 
-    def score(self, texts: Sequence[str]) -> list[Sentiment]:
+    def score(self, texts: Sequence[str], *, calibrated: bool = True) -> list[Sentiment]:
         """Score raw chat lines; one `Sentiment` each, in order."""
         if not texts:
             return []
-        return [self.scheme.sentiment(dict(zip(self.labels, p))) for p in self.probabilities(texts)]
+        results = []
+        for sentiment, emotions in self._run(texts, calibrated):
+            result = self.scheme.sentiment(dict(zip(self.labels, sentiment)))
+            if emotions is not None:
+                result = result.with_emotions(dict(zip(self.emotion_labels, emotions)))
+            results.append(result)
+        return results
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The class (negative / neutral / positive) of each line."""
         return [s.label for s in self.score(texts)]
+
+    def _run(self, texts: Sequence[str], calibrated: bool) -> list[tuple[list[float], list[float] | None]]:
+        ids = self.token_ids(texts)
+        out: list[tuple[list[float], list[float] | None]] = [([], None) for _ in ids]
+        temperature = self.calibration.temperature if calibrated else 1.0
+        shift = np.array([self.calibration.emotion_shift(label) for label in self.emotion_labels], dtype=np.float32)
+        for chunk, input_ids, mask in padded_chunks(ids, self.chunk_size, self.pad_id):
+            logits, emotion_logits = self.forward(input_ids, mask)
+            logits = logits / temperature
+            probs = _sigmoid(logits) if self.sigmoid else _softmax(logits)
+            emotions = _sigmoid(emotion_logits - shift).tolist() if emotion_logits is not None else None
+            for i, (row, values) in enumerate(zip(chunk, probs.tolist())):
+                out[row] = (values, emotions[i] if emotions is not None else None)
+        return out
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-logits))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

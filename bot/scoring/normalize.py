@@ -1,9 +1,12 @@
 """Turn a raw chat line into the text the model reads.
 
 Pure functions, used by training and by the bot alike, so the model always sees text shaped the
-same way. Emoji become their English names (the encoder knows "face with tears of joy", not 😂),
-member emoji become their words (`:_pekoLaugh:` → "peko laugh"), floods are shortened
-(wwwwww → www, 888888 → 888, wkwkwkwk → wkwk) and links become the word "link".
+same way. Emoji become their English names (the encoder knows "face with tears of joy", not 😂);
+emotes the lexicon knows become one word each (`KEKWWW` → "kekw", see `emotes.py`) and text faces
+their meaning (`D:` → "horrified or shocked face"); an unknown emote (`forsenE`, a member emoji
+`:_pekoLaugh:`) becomes the marker word "unkemote", followed by the feeling words its name holds
+("unkemote laugh"); floods are shortened (wwwwww → www, 888888 → 888, wkwkwkwk → wkwk) and links
+become the word "link".
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 import unicodedata
 
 import emoji
+
+from .emotes import UNKNOWN_EMOTE, face_words, token_of_word
 
 __all__ = ["MAX_INPUT_CHARS", "member_emoji_words", "normalize"]
 
@@ -33,6 +38,54 @@ _SPACES = re.compile(r"\s+")
 _EMOJI_ALIASES = {"🌿": "草", "☘️": "草", "☘": "草"}
 _KEYCAP = re.compile(r"([0-9#*])\ufe0f?\u20e3")
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# A word that is no English word but an emote-shaped name: lower-case prefix, then a capital or a
+# digit (forsenE, pekoHi, xqcL, moonaPat2). The lexicon's emotes are matched before this.
+_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9_])")
+_CHANNEL_EMOTE = re.compile(r"^[a-z]{2,}[A-Z0-9][A-Za-z0-9]*$")
+# Parts of a member emoji's or channel emote's name that say how chat feels; the rest (the
+# streamer's name, "Hi", "2") says nothing the model should read as feeling.
+_FEELING_WORDS = frozenset(
+    [
+        "laugh",
+        "lol",
+        "lul",
+        "kek",
+        "kusa",
+        "cry",
+        "crying",
+        "sad",
+        "sob",
+        "tears",
+        "love",
+        "heart",
+        "hug",
+        "pat",
+        "blush",
+        "cute",
+        "clap",
+        "wow",
+        "hype",
+        "pog",
+        "yay",
+        "happy",
+        "smile",
+        "angry",
+        "mad",
+        "rage",
+        "scared",
+        "fear",
+        "shock",
+        "gasp",
+        "panic",
+        "think",
+        "confused",
+        "rip",
+        "gg",
+    ]
+)
+_FACES = {face: meaning for face, meaning in face_words().items() if face.isascii()}
+_FACE = re.compile("|".join(rf"(?<!\S){re.escape(face)}(?!\S)" for face in sorted(_FACES, key=len, reverse=True)))
+_KAOMOJI = {face: meaning for face, meaning in face_words().items() if not face.isascii()}
 _MAX_MARKS_PER_CHAR = 2
 
 
@@ -43,9 +96,14 @@ def normalize(text: str, *, lowercase: bool = False) -> str:
     text = _KEYCAP.sub(r"\1", text)
     for glyph, meaning in _EMOJI_ALIASES.items():
         text = text.replace(glyph, meaning)
+    text = _FACE.sub(lambda m: f" {_FACES[m.group(0)]} ", text)
+    for kaomoji, meaning in _KAOMOJI.items():
+        if kaomoji in text:
+            text = text.replace(kaomoji, f" {meaning} ")
     text = emoji.replace_emoji(text, replace=_emoji_shortcode)
     text = _REPEATED_SHORTCODE.sub(r"\1 \1", text)
     text = _SHORTCODE.sub(_shortcode_words, text)
+    text = _WORD.sub(_emote_word, text)
     text = _strip_invisible(text)
     text = _CHAR_RUN.sub(r"\1\1\1", text)
     text = _UNIT_RUN.sub(r"\1\1", text)
@@ -67,8 +125,25 @@ def _emoji_shortcode(glyph: str, data: dict) -> str:
 def _shortcode_words(match: re.Match[str]) -> str:
     name = match.group(1)
     if name.startswith("_"):
-        return " " + member_emoji_words(name) + " "
+        return " " + _unknown_emote(member_emoji_words(name)) + " "
     return " " + name.replace("_", " ") + " "
+
+
+def _emote_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word == UNKNOWN_EMOTE:
+        return word
+    token = token_of_word(word)
+    if token is not None:
+        return token
+    if _CHANNEL_EMOTE.match(word):
+        return _unknown_emote(member_emoji_words(word))
+    return word
+
+
+def _unknown_emote(words: str) -> str:
+    feeling = [w for w in words.lower().split() if w in _FEELING_WORDS]
+    return " ".join([UNKNOWN_EMOTE, *feeling])
 
 
 def _fold_latin_accents(text: str) -> str:

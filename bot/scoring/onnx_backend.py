@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .base import ModelScorer, default_threads
+from .heads import Calibration
 from .lookup import resolve_model
 
 __all__ = ["FP32_FILE", "INT8_FILE", "OnnxScorer"]
@@ -51,15 +52,22 @@ class OnnxScorer(ModelScorer):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._outputs = [o.name for o in self.session.get_outputs()]
         super().__init__(
             AutoConfig.from_pretrained(folder),
             AutoTokenizer.from_pretrained(folder),
             label_map=label_map,
             max_length=max_length,
             chunk_size=chunk_size,
+            calibration=Calibration.load(folder),
+            emotions="emotions" in self._outputs,
         )
         log.info("ONNX model %s loaded (%s)", path, "int8" if int8 else "fp32")
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        (logits,) = self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})
-        return np.asarray(logits, dtype=np.float32)
+    def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        outputs = self.session.run(self._outputs, {"input_ids": input_ids, "attention_mask": attention_mask})
+        by_name = dict(zip(self._outputs, outputs))
+        emotions = by_name.get("emotions")
+        return np.asarray(by_name["logits"], dtype=np.float32), None if emotions is None else np.asarray(
+            emotions, dtype=np.float32
+        )

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 from ..errors import ModelError
 
-__all__ = ["CLASSES", "EMOTION_VALENCE", "LabelScheme", "Sentiment", "canonical_class"]
+__all__ = ["CLASSES", "EMOTIONS", "EMOTION_VALENCE", "FEELINGS", "LabelScheme", "Sentiment", "canonical_class"]
 
 CLASSES = ("negative", "neutral", "positive")
+# What chat feels (the emotion head's labels, in its order): seven feelings, then `tech`, a viewer
+# reporting a problem with the stream itself (no sound, lag, frozen picture).
+FEELINGS = ("laughter", "hype", "love", "sad", "anger", "surprise", "confusion")
+EMOTIONS = (*FEELINGS, "tech")
 
 _CLASS_ALIASES = {
     "negative": "negative",
@@ -60,13 +64,38 @@ EMOTION_VALENCE: Mapping[str, float] = {
     "grief": -1.0,
     "anger": -1.0,
 }
+# Where an emotion model's labels land among our `FEELINGS` (the strongest label of each wins).
+_EMOTION_FEELING: Mapping[str, str] = {
+    "amusement": "laughter",
+    "excitement": "hype",
+    "joy": "hype",
+    "happiness": "hype",
+    "admiration": "love",
+    "love": "love",
+    "caring": "love",
+    "gratitude": "love",
+    "sadness": "sad",
+    "grief": "sad",
+    "disappointment": "sad",
+    "remorse": "sad",
+    "anger": "anger",
+    "annoyance": "anger",
+    "disgust": "anger",
+    "disapproval": "anger",
+    "surprise": "surprise",
+    "fear": "surprise",
+    "nervousness": "surprise",
+    "confusion": "confusion",
+    "curiosity": "confusion",
+}
 # An emotion counts towards a class share by the sign of its valence beyond this margin.
 _EMOTION_NEUTRAL_BAND = 0.25
 
 
 @dataclass(frozen=True, slots=True)
 class Sentiment:
-    """How one message feels: valence in [-1, 1] and shares of the three classes (sum 1)."""
+    """How one message feels: valence in [-1, 1], shares of the three classes (sum 1) and, when the
+    model reads them, its emotions (`EMOTIONS` → score; 0.5 or more means the line shows it)."""
 
     valence: float
     negative: float
@@ -78,6 +107,19 @@ class Sentiment:
     def label(self) -> str:
         shares = (self.negative, self.neutral, self.positive)
         return CLASSES[shares.index(max(shares))]
+
+    @property
+    def confidence_share(self) -> float:
+        """The share of the winning class: the model's probability that its label is right."""
+        return max(self.negative, self.neutral, self.positive)
+
+    @property
+    def confidence(self) -> float:
+        """How sure the model is of its class: 0 for an even split, 1 for certainty."""
+        return max(0.0, (self.confidence_share - 1 / 3) * 1.5)
+
+    def with_emotions(self, emotions: Mapping[str, float]) -> Sentiment:
+        return Sentiment(self.valence, self.negative, self.neutral, self.positive, emotions)
 
 
 def canonical_class(label: str) -> str | None:
@@ -157,8 +199,18 @@ class LabelScheme:
             negative=shares["negative"],
             neutral=shares["neutral"],
             positive=shares["positive"],
-            emotions=dict(scores) if self.keeps_emotions else None,
+            emotions=_feelings(scores) if self.keeps_emotions else None,
         )
+
+
+def _feelings(scores: Mapping[str, float]) -> dict[str, float]:
+    """An emotion model's scores as our feelings (GoEmotions' amusement → laughter, ...)."""
+    feelings = dict.fromkeys(FEELINGS, 0.0)
+    for label, score in scores.items():
+        feeling = _EMOTION_FEELING.get(label.strip().lower())
+        if feeling:
+            feelings[feeling] = max(feelings[feeling], score)
+    return feelings
 
 
 def _class_of(valence: float) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .base import ModelScorer, default_threads
+from .heads import Calibration, forward_two_heads, load_emotion_head
 from .lookup import describe_load_error, resolve_model
 
 __all__ = ["TorchScorer"]
@@ -48,21 +49,25 @@ class TorchScorer(ModelScorer):
         except (OSError, ValueError) as exc:
             raise describe_load_error(source, exc) from exc
         self.model = self.pipeline.model.eval()
+        self.emotion_head = load_emotion_head(source, self.model.config.hidden_size)
         super().__init__(
             self.model.config,
             self.pipeline.tokenizer,
             label_map=label_map,
             max_length=max_length,
             chunk_size=chunk_size,
+            calibration=Calibration.load(source),
+            emotions=self.emotion_head is not None,
         )
         log.info("model %s loaded: labels %s read as %s", model, self.labels, self.scheme.name)
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         import torch
 
+        ids = torch.from_numpy(input_ids).to(self.model.device)
+        mask = torch.from_numpy(attention_mask).to(self.model.device)
         with torch.inference_mode():
-            out = self.model(
-                input_ids=torch.from_numpy(input_ids).to(self.model.device),
-                attention_mask=torch.from_numpy(attention_mask).to(self.model.device),
-            ).logits
-        return out.float().cpu().numpy()
+            if self.emotion_head is None:
+                return self.model(input_ids=ids, attention_mask=mask).logits.float().cpu().numpy(), None
+            logits, emotions = forward_two_heads(self.model, self.emotion_head, ids, mask)
+        return logits.float().cpu().numpy(), emotions.float().cpu().numpy()

@@ -9,10 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..scoring.sentiment import CLASSES
+from ..scoring.sentiment import CLASSES, EMOTIONS, FEELINGS
 from .examples import Example
 
-__all__ = ["Report", "Scores", "agreement", "evaluate", "format_report", "score_predictions", "vader_predict"]
+__all__ = [
+    "EmotionScores",
+    "Report",
+    "Scores",
+    "agreement",
+    "evaluate",
+    "evaluate_emotions",
+    "format_emotions",
+    "format_report",
+    "score_emotions",
+    "score_predictions",
+    "vader_predict",
+]
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,66 @@ def evaluate(examples: Sequence[Example], predicted: Sequence[str]) -> Report:
         idx = [i for i, ex in enumerate(examples) if ex.lang == lang]
         per_lang[lang] = score_predictions([gold[i] for i in idx], [predicted[i] for i in idx])
     return Report(score_predictions(gold, predicted), per_lang)
+
+
+@dataclass(frozen=True)
+class EmotionScores:
+    """Precision, recall and F1 per emotion label; macro-F1 over the seven feelings (not `tech`)."""
+
+    n: int
+    per_label: dict[str, dict[str, float]]
+
+    @property
+    def macro_f1(self) -> float:
+        present = [label for label in FEELINGS if self.per_label[label]["support"]]
+        return sum(self.per_label[label]["f1"] for label in present) / len(present) if present else 0.0
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "macro_f1": self.macro_f1, "per_label": self.per_label}
+
+
+def score_emotions(gold: Sequence[Sequence[float]], predicted: Sequence[Sequence[float]]) -> EmotionScores:
+    """Per-label figures of multi-hot predictions (one 0/1 per `EMOTIONS` label) against gold."""
+    per_label: dict[str, dict[str, float]] = {}
+    for j, label in enumerate(EMOTIONS):
+        tp = sum(1 for g, p in zip(gold, predicted) if g[j] and p[j])
+        predicted_n = sum(1 for p in predicted if p[j])
+        support = sum(1 for g in gold if g[j])
+        precision = tp / predicted_n if predicted_n else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    return EmotionScores(len(gold), per_label)
+
+
+def evaluate_emotions(
+    examples: Sequence[Example], predicted: Sequence[Sequence[str]]
+) -> dict[str, EmotionScores] | None:
+    """Emotion figures overall ("all") and per language, on the examples that label emotions."""
+    rows = [i for i, ex in enumerate(examples) if ex.emotions is not None]
+    if not rows:
+        return None
+
+    def hot(tags) -> list[float]:
+        return [float(label in tags) for label in EMOTIONS]
+
+    groups = {"all": rows}
+    for lang in sorted({examples[i].lang for i in rows if examples[i].lang}):
+        groups[lang] = [i for i in rows if examples[i].lang == lang]
+    return {
+        name: score_emotions([hot(examples[i].emotions) for i in idx], [hot(predicted[i]) for i in idx])
+        for name, idx in groups.items()
+    }
+
+
+def format_emotions(scores: dict[str, EmotionScores]) -> str:
+    """Emotion F1 per label (columns: all, then each language), and macro-F1 over the feelings."""
+    names = list(scores)
+    lines = [f"{'emotion F1':12}" + "".join(f"{name:>8}" for name in names)]
+    for label in EMOTIONS:
+        lines.append(f"{label:12}" + "".join(f"{scores[n].per_label[label]['f1']:>8.3f}" for n in names))
+    lines.append(f"{'macro (7)':12}" + "".join(f"{scores[n].macro_f1:>8.3f}" for n in names))
+    return "\n".join(lines)
 
 
 def agreement(a: Sequence[str], b: Sequence[str]) -> float:

@@ -2,7 +2,8 @@
 
 A labelled file is CSV (standard quoting), TSV (no quoting: a `"` is an ordinary character, as in
 chat) or JSONL, with at least `text` and `label` (negative / neutral / positive, any case) and
-optionally `lang`. This is what `moodbot train` and `moodbot eval` take, so a streamer can tune
+optionally `lang` and `emotions` (comma-separated tags from `EMOTIONS`; a file without the column
+has no emotion labels, an empty cell means "none of them"). This is what `moodbot train` and `moodbot eval` take, so a streamer can tune
 and check a model on their own chat.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
-from ..scoring.sentiment import CLASSES, canonical_class
+from ..scoring.sentiment import CLASSES, EMOTIONS, canonical_class
 
 __all__ = ["Example", "read_examples", "split_examples", "write_examples"]
 
@@ -25,12 +26,14 @@ _FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".js
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One labelled line: its text, class (one of `CLASSES`) and language code ("" if unknown)."""
+    """One labelled line: its text, class (one of `CLASSES`), language code ("" if unknown) and
+    emotion tags (None when the file does not label emotions)."""
 
     text: str
     label: str
     lang: str = ""
     source: str = ""
+    emotions: tuple[str, ...] | None = None
 
 
 def read_examples(path: str | Path, *, source: str = "") -> list[Example]:
@@ -92,18 +95,34 @@ def _example(row: dict, path: Path, line_no: int, source: str) -> Example:
     if klass is None:
         raise DataError(f"{path}:{line_no}: unknown label {label!r}; use one of {', '.join(CLASSES)}")
     lang = row.get("lang") or ""
-    return Example(text=text, label=klass, lang=str(lang).strip(), source=source)
+    return Example(
+        text=text, label=klass, lang=str(lang).strip(), source=source, emotions=_emotions(row, path, line_no)
+    )
+
+
+def _emotions(row: dict, path: Path, line_no: int) -> tuple[str, ...] | None:
+    if "emotions" not in row:
+        return None
+    value = row["emotions"] or ""
+    tags = tuple(t.strip() for t in (value if isinstance(value, list) else str(value).split(",")) if t.strip())
+    unknown = [t for t in tags if t not in EMOTIONS]
+    if unknown:
+        raise DataError(f"{path}:{line_no}: unknown emotion {unknown[0]!r}; use tags from {', '.join(EMOTIONS)}")
+    return tags
 
 
 def write_examples(path: str | Path, examples: Iterable[Example]) -> None:
-    """Write `examples` as a TSV with a `text label lang source` header."""
+    """Write `examples` as a TSV with a `text label lang source` header, and `emotions` when labelled."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = list(examples)
+    with_emotions = any(ex.emotions is not None for ex in rows)
     with path.open("w", encoding="utf-8", newline="") as f:
-        f.write("text\tlabel\tlang\tsource\n")
-        for ex in examples:
+        f.write("text\tlabel\tlang\tsource" + ("\temotions" if with_emotions else "") + "\n")
+        for ex in rows:
             text = " ".join(ex.text.split())  # tabs and newlines would break the row
-            f.write(f"{text}\t{ex.label}\t{ex.lang}\t{ex.source}\n")
+            emotions = "\t" + ",".join(ex.emotions or ()) if with_emotions else ""
+            f.write(f"{text}\t{ex.label}\t{ex.lang}\t{ex.source}{emotions}\n")
 
 
 def split_examples(examples: Sequence[Example], fractions: Sequence[float], *, seed: int) -> list[list[Example]]:

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import ModelError
+from ..scoring.heads import CALIBRATION_FILE, forward_two_heads, load_emotion_head
 from ..scoring.lookup import resolve_model
 from ..scoring.onnx_backend import FP32_FILE, INT8_FILE
 
@@ -24,6 +25,9 @@ def export_onnx(model: str, out: Path, *, quantize: bool = True) -> list[Path]:
     source = resolve_model(model)
     torch_model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(source)
+    head = load_emotion_head(source, torch_model.config.hidden_size)
+    graph = torch_model if head is None else _two_heads(torch_model, head)
+    outputs = ["logits"] if head is None else ["logits", "emotions"]
     out.mkdir(parents=True, exist_ok=True)
     example = tokenizer(["a short line", "草"], padding=True, return_tensors="pt")
     with warnings.catch_warnings():
@@ -31,15 +35,15 @@ def export_onnx(model: str, out: Path, *, quantize: bool = True) -> list[Path]:
         # sequence and batch axes stay dynamic, which is all chat needs.
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            torch_model,
+            graph,
             (example["input_ids"], example["attention_mask"]),
             str(out / FP32_FILE),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=outputs,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
-                "logits": {0: "batch"},
+                **{name: {0: "batch"} for name in outputs},
             },
             opset_version=17,
             dynamo=False,
@@ -53,10 +57,26 @@ def export_onnx(model: str, out: Path, *, quantize: bool = True) -> list[Path]:
     (out / EXPORT_FILE).write_text(
         json.dumps({"source": str(Path(source).resolve()) if Path(source).is_dir() else source})
     )
-    training = Path(source) / "training.json"
-    if training.is_file():
-        shutil.copy(training, out / "training.json")
+    for name in ("training.json", CALIBRATION_FILE):
+        if (Path(source) / name).is_file():
+            shutil.copy(Path(source) / name, out / name)
     return written
+
+
+def _two_heads(torch_model, head):
+    import torch
+
+    class TwoHeads(torch.nn.Module):
+        """The classifier and the emotion head as one graph with two outputs."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model, self.head = torch_model, head
+
+        def forward(self, input_ids, attention_mask):
+            return forward_two_heads(self.model, self.head, input_ids, attention_mask)
+
+    return TwoHeads().eval()
 
 
 def exported_from(folder: str) -> str:

@@ -1,9 +1,14 @@
-"""Fine-tune a pre-trained encoder into our 3-class chat sentiment model, by hand.
+"""Fine-tune a pre-trained encoder into our chat model, by hand: 3-class sentiment and emotions.
 
 The loop is written out on purpose (the course step this product grew from): a `Dataset` of
 tokenised lines, a `DataLoader` whose collate pads each batch only to its longest line, AdamW
 with linear warm-up and decay, gradient clipping, `loss.backward()`, a dev evaluation after
 every epoch, and the best epoch kept on disk as an ordinary Hugging Face folder.
+
+When the data labels emotions, a second head (one sigmoid per `EMOTIONS` label) learns them on
+the same encoder in the same pass; lines without emotion labels (the public data) only train the
+sentiment head. After training, a temperature for the sentiment head and a threshold per emotion
+are fitted on dev and saved beside the model (`bot/scoring/heads.py`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..errors import ModelError
+from ..scoring.emotes import UNKNOWN_EMOTE, emote_token, named_emotes
+from ..scoring.heads import Calibration, forward_two_heads, load_emotion_head, save_emotion_head, supports_emotion_head
 from ..scoring.lookup import describe_load_error, resolve_model
 from ..scoring.normalize import normalize
-from ..scoring.sentiment import CLASSES, canonical_class
-from .evaluation import score_predictions
+from ..scoring.sentiment import CLASSES, EMOTIONS, canonical_class
+from .calibration import fit_temperature, fit_thresholds
+from .evaluation import score_emotions, score_predictions
 from .examples import Example
 from .vocab import extend_vocab
 
@@ -61,6 +69,7 @@ class EpochResult:
     dev_accuracy: float
     seconds: float
     examples_per_s: float
+    dev_emotions_macro_f1: float | None = None
 
 
 @dataclass
@@ -71,6 +80,8 @@ class TrainResult:
     history: list[EpochResult] = field(default_factory=list)
     best_epoch: int = 0
     best_macro_f1: float = -1.0
+    best_selection: float = -1.0
+    calibration: Calibration = field(default_factory=Calibration)
 
 
 class ChatDataset(Dataset):
@@ -81,24 +92,36 @@ class ChatDataset(Dataset):
         texts = [normalize(ex.text, lowercase=lowercase) or "." for ex in examples]
         self.input_ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
         self.labels = [label_ids[ex.label] for ex in examples]
+        # Multi-hot emotion targets; None where the line's file does not label emotions.
+        self.emotions = [
+            None if ex.emotions is None else [float(e in ex.emotions) for e in EMOTIONS] for ex in examples
+        ]
 
     def __len__(self) -> int:
         return len(self.labels)
 
-    def __getitem__(self, i: int) -> tuple[list[int], int]:
-        return self.input_ids[i], self.labels[i]
+    def __getitem__(self, i: int) -> tuple[list[int], int, list[float] | None]:
+        return self.input_ids[i], self.labels[i], self.emotions[i]
 
 
-def collate(batch: Sequence[tuple[list[int], int]], pad_id: int) -> dict[str, torch.Tensor]:
+def collate(batch: Sequence[tuple[list[int], int, list[float] | None]], pad_id: int) -> dict[str, torch.Tensor]:
     """Pad a batch to its own longest line: fixed-length padding costs 4-6x on short chat."""
-    width = max(len(ids) for ids, _ in batch)
+    width = max(len(ids) for ids, _, _ in batch)
     input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, (ids, _) in enumerate(batch):
+    for row, (ids, _, _) in enumerate(batch):
         input_ids[row, : len(ids)] = torch.tensor(ids)
         attention[row, : len(ids)] = 1
-    labels = torch.tensor([label for _, label in batch])
-    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+    labels = torch.tensor([label for _, label, _ in batch])
+    emotions = torch.tensor([e if e is not None else [0.0] * len(EMOTIONS) for _, _, e in batch])
+    emotion_mask = torch.tensor([float(e is not None) for _, _, e in batch])
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention,
+        "labels": labels,
+        "emotions": emotions,
+        "emotion_mask": emotion_mask,
+    }
 
 
 def train(
@@ -112,11 +135,19 @@ def train(
     """Fine-tune `config.base` on `train_examples`, keep the epoch best on `dev_examples`."""
     _seed_everything(config.seed)
     device = _pick_device(config.device)
-    tokenizer, model, label_ids = _load_base(config.base)
+    tokenizer, model, label_ids, source = _load_base(config.base)
     if config.extend_vocab:
         lowercase = bool(getattr(tokenizer, "do_lower_case", False))
-        tokenizer = extend_vocab(tokenizer, model, (normalize(ex.text, lowercase=lowercase) for ex in train_examples))
+        tokenizer = extend_vocab(
+            tokenizer,
+            model,
+            (normalize(ex.text, lowercase=lowercase) for ex in train_examples),
+            words=_emote_words(),
+        )
+    head = _emotion_head(model, source, train_examples)
     model.to(device)
+    if head is not None:
+        head.to(device)
 
     train_set = ChatDataset(train_examples, tokenizer, label_ids, config.max_length)
     dev_set = ChatDataset(dev_examples, tokenizer, label_ids, config.max_length)
@@ -128,55 +159,110 @@ def train(
         collate_fn=lambda b: collate(b, pad),
         generator=torch.Generator().manual_seed(config.seed),
     )
-    optimizer = torch.optim.AdamW(_parameter_groups(model, config.weight_decay), lr=config.learning_rate)
+    parameters = _parameter_groups(model, config.weight_decay)
+    if head is not None:
+        parameters.append({"params": list(head.parameters()), "weight_decay": 0.0})
+    optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate)
     from transformers import get_linear_schedule_with_warmup
 
     total_steps = config.epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
 
     result = TrainResult(out=Path(config.out))
+    id_to_class = {i: c for c, i in label_ids.items()}
+    gold = [id_to_class[i] for i in dev_set.labels]
+    best_outputs: tuple[torch.Tensor, torch.Tensor | None] | None = None
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
-        loss = _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, progress)
+        loss = _train_epoch(model, head, loader, optimizer, scheduler, device, config, epoch, progress)
         seconds = time.perf_counter() - started
-        predicted = _predict_ids(model, dev_set, pad, device, config.batch_size)
-        id_to_class = {i: c for c, i in label_ids.items()}
-        dev = score_predictions([id_to_class[i] for i in dev_set.labels], [id_to_class[i] for i in predicted])
-        epoch_result = EpochResult(epoch, loss, dev.macro_f1, dev.accuracy, seconds, len(train_set) / seconds)
+        logits, emotion_logits = _predict(model, head, dev_set, pad, device, config.batch_size)
+        dev = score_predictions(gold, [id_to_class[i] for i in logits.argmax(-1).tolist()])
+        emotions_f1 = _dev_emotions_f1(dev_set, emotion_logits)
+        epoch_result = EpochResult(
+            epoch, loss, dev.macro_f1, dev.accuracy, seconds, len(train_set) / seconds, emotions_f1
+        )
         result.history.append(epoch_result)
         log.info(
-            "epoch %d: loss %.4f, dev macro-F1 %.4f, accuracy %.4f, %.0f s",
+            "epoch %d: loss %.4f, dev macro-F1 %.4f, accuracy %.4f, emotions macro-F1 %s, %.0f s",
             epoch,
             loss,
             dev.macro_f1,
             dev.accuracy,
+            "-" if emotions_f1 is None else f"{emotions_f1:.4f}",
             seconds,
         )
-        if dev.macro_f1 > result.best_macro_f1:
-            result.best_epoch, result.best_macro_f1 = epoch, dev.macro_f1
-            _save(model, tokenizer, config, result)
+        # With two heads, the epoch kept is the one best at both: the mean of the two macro-F1s.
+        selection = dev.macro_f1 if emotions_f1 is None else (dev.macro_f1 + emotions_f1) / 2
+        if selection > result.best_selection:
+            result.best_epoch, result.best_macro_f1, result.best_selection = epoch, dev.macro_f1, selection
+            best_outputs = (logits, emotion_logits)
+            _save(model, head, tokenizer, config, result)
         if on_epoch:
             on_epoch(epoch_result)
+    if best_outputs is not None:
+        result.calibration = _calibrate(dev_set, label_ids, *best_outputs)
+        result.calibration.save(config.out)
+        log.info("calibrated on dev: temperature %.3f", result.calibration.temperature)
     return result
 
 
-def _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, progress) -> float:
+def _emote_words() -> dict[str, str]:
+    """Whole words to add to the vocabulary: each lexicon emote, from the words of its meaning."""
+    words = {emote_token(e.name): e.usage.split(";")[0] for e in named_emotes()}
+    words[UNKNOWN_EMOTE] = "face"
+    return words
+
+
+def _emotion_head(model, source: str, examples: Sequence[Example]):
+    """The base's emotion head, a new one when the data labels emotions, or None."""
+    if not supports_emotion_head(model):
+        return None
+    head = load_emotion_head(source, model.config.hidden_size)
+    if head is None and any(ex.emotions is not None for ex in examples):
+        head = torch.nn.Linear(model.config.hidden_size, len(EMOTIONS))
+    return head
+
+
+def _dev_emotions_f1(dev_set: ChatDataset, emotion_logits: torch.Tensor | None) -> float | None:
+    labelled = [(i, e) for i, e in enumerate(dev_set.emotions) if e is not None]
+    if emotion_logits is None or not labelled:
+        return None
+    rows, gold = [i for i, _ in labelled], [e for _, e in labelled]
+    predicted = (emotion_logits[rows] > 0).float().tolist()
+    return score_emotions(gold, predicted).macro_f1
+
+
+def _calibrate(dev_set: ChatDataset, label_ids: dict[str, int], logits: torch.Tensor, emotion_logits) -> Calibration:
+    temperature = fit_temperature(logits.tolist(), dev_set.labels)
+    thresholds: dict[str, float] = {}
+    labelled = [(i, e) for i, e in enumerate(dev_set.emotions) if e is not None]
+    if emotion_logits is not None and labelled:
+        probs = torch.sigmoid(emotion_logits[[i for i, _ in labelled]]).tolist()
+        gold = [e for _, e in labelled]
+        thresholds = fit_thresholds(probs, gold, EMOTIONS)
+    return Calibration(temperature, thresholds)
+
+
+def _train_epoch(model, head, loader, optimizer, scheduler, device, config, epoch, progress) -> float:
     from tqdm.auto import tqdm
 
     model.train()
+    if head is not None:
+        head.train()
     total, count, seen = 0.0, 0, 0
     started = time.perf_counter()
     bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", unit="batch", disable=not progress)
     log_every = max(1, len(loader) // 10)
     for batch in bar:
         batch = {k: v.to(device) for k, v in batch.items()}
-        output = model(**batch)
-        output.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        loss = _loss(model, head, batch)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(_trained_parameters(model, head), config.max_grad_norm)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        total += output.loss.item()
+        total += loss.item()
         count += 1
         seen += len(batch["labels"])
         speed = seen / (time.perf_counter() - started)
@@ -188,17 +274,39 @@ def _train_epoch(model, loader, optimizer, scheduler, device, config, epoch, pro
     return total / max(count, 1)
 
 
+def _loss(model, head, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Cross-entropy of the sentiment head, plus the emotion head's per-label binary cross-entropy
+    on the lines that label emotions."""
+    if head is None:
+        return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+    logits, emotion_logits = forward_two_heads(model, head, batch["input_ids"], batch["attention_mask"])
+    loss = torch.nn.functional.cross_entropy(logits, batch["labels"])
+    mask = batch["emotion_mask"]
+    if mask.sum() > 0:
+        per_line = torch.nn.functional.binary_cross_entropy_with_logits(
+            emotion_logits, batch["emotions"], reduction="none"
+        ).mean(-1)
+        loss = loss + (per_line * mask).sum() / mask.sum()
+    return loss
+
+
 @torch.inference_mode()
-def _predict_ids(model, dataset: ChatDataset, pad: int, device, batch_size: int) -> list[int]:
+def _predict(model, head, dataset: ChatDataset, pad: int, device, batch_size: int):
+    """Sentiment logits and emotion logits (None without an emotion head) of every line."""
     model.eval()
-    predicted: list[int] = []
+    if head is not None:
+        head.eval()
+    logits, emotions = [], []
     for start in range(0, len(dataset), batch_size):
         batch = collate([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))], pad)
-        logits = model(
-            input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)
-        ).logits
-        predicted += logits.argmax(-1).tolist()
-    return predicted
+        ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
+        if head is None:
+            logits.append(model(input_ids=ids, attention_mask=mask).logits.float().cpu())
+        else:
+            sentiment, emotion = forward_two_heads(model, head, ids, mask)
+            logits.append(sentiment.float().cpu())
+            emotions.append(emotion.float().cpu())
+    return torch.cat(logits), (torch.cat(emotions) if emotions else None)
 
 
 def _load_base(base: str):
@@ -227,10 +335,10 @@ def _load_base(base: str):
         raise describe_load_error(source, exc) from exc
     if tokenizer.pad_token_id is None:
         raise ModelError(f"{base}: its tokenizer has no padding token, so batches cannot be padded")
-    return tokenizer, model, label_ids
+    return tokenizer, model, label_ids, source
 
 
-def _save(model, tokenizer, config: TrainConfig, result: TrainResult) -> None:
+def _save(model, head, tokenizer, config: TrainConfig, result: TrainResult) -> None:
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     state = model.state_dict()
@@ -241,6 +349,8 @@ def _save(model, tokenizer, config: TrainConfig, result: TrainResult) -> None:
     model.config.dtype = "float32"
     model.save_pretrained(out, state_dict=state)
     tokenizer.save_pretrained(out)
+    if head is not None:
+        save_emotion_head(head, out)
     meta = {
         "base": config.base,
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
@@ -272,3 +382,7 @@ def _pick_device(device: str) -> torch.device:
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
+
+
+def _trained_parameters(model, head) -> list[torch.nn.Parameter]:
+    return [*model.parameters(), *(head.parameters() if head is not None else ())]

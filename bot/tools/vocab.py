@@ -1,4 +1,4 @@
-"""Teach an English WordPiece vocabulary the characters of Japanese chat.
+"""Teach an English WordPiece vocabulary the characters of Japanese chat and the emotes of all chat.
 
 MiniLM's uncased vocabulary holds few kana and kanji, so "かわいい" or "草" become `[UNK]` and the
 model cannot tell 泣いた from 最高. Before fine-tuning we add every kana and every character of
@@ -6,6 +6,9 @@ the training text that the vocabulary lacks, first into the 994 `[unusedN]` slot
 for this purpose, then at the end. Each new row starts from a related row (the other WordPiece
 form of the same character, or the hiragana twin of a katakana) so training starts from
 something sensible; fine-tuning then learns them.
+
+Emotes are added as whole words (`kekw`, `monkas`, `biblethump`), so WordPiece keeps each one a
+single token; each starts from the mean of the words that say what it means ("laughing hard").
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = ["extend_vocab", "missing_tokens"]
 
@@ -81,9 +84,10 @@ def missing_tokens(tokenizer, texts: Iterable[str], *, min_count: int = 2) -> li
     return needed
 
 
-def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
-    """Return a tokenizer whose vocabulary covers `texts`, and resize `model` to match.
+def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2, words: Mapping[str, str] | None = None):
+    """Return a tokenizer whose vocabulary covers `texts` and `words`, and resize `model` to match.
 
+    `words` maps whole words to add (emote tokens) to the text their embedding starts from.
     Works on BERT-style WordPiece tokenizers; any other tokenizer is returned unchanged.
     """
     from transformers import BertTokenizer
@@ -91,7 +95,8 @@ def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
     if not isinstance(tokenizer, BertTokenizer):
         log.info("vocabulary not extended: %s is not a WordPiece tokenizer", type(tokenizer).__name__)
         return tokenizer
-    new_tokens = missing_tokens(tokenizer, texts, min_count=min_count)
+    meanings = {w: m for w, m in (words or {}).items() if w not in tokenizer.get_vocab()}
+    new_tokens = missing_tokens(tokenizer, texts, min_count=min_count) + list(meanings)
     if not new_tokens:
         return tokenizer
     old_vocab = tokenizer.get_vocab()
@@ -115,7 +120,8 @@ def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
         strip_accents=False,
         model_max_length=tokenizer.model_max_length,
     )
-    _resize_embeddings(model, old_vocab, placed, len(vocab))
+    starts = {token: tokenizer(meaning, add_special_tokens=False)["input_ids"] for token, meaning in meanings.items()}
+    _resize_embeddings(model, old_vocab, placed, len(vocab), starts)
     log.info(
         "vocabulary extended by %d tokens (%d into unused slots), now %d",
         len(placed),
@@ -125,7 +131,9 @@ def extend_vocab(tokenizer, model, texts: Iterable[str], *, min_count: int = 2):
     return extended
 
 
-def _resize_embeddings(model, old_vocab: dict[str, int], placed: dict[str, int], size: int) -> None:
+def _resize_embeddings(
+    model, old_vocab: dict[str, int], placed: dict[str, int], size: int, starts: Mapping[str, list[int]]
+) -> None:
     import torch
 
     model.resize_token_embeddings(size)
@@ -133,7 +141,12 @@ def _resize_embeddings(model, old_vocab: dict[str, int], placed: dict[str, int],
     with torch.no_grad():
         cjk_rows = [i for t, i in old_vocab.items() if len(t) == 1 and _is_cjk_ideograph(t)]
         fallback = weight[cjk_rows].mean(dim=0) if cjk_rows else weight[: len(old_vocab)].mean(0)
+        # Read every start before writing any row: a freed [unused] slot may be one of them.
+        start_rows = {t: weight[ids].mean(dim=0).clone() for t, ids in starts.items() if ids}
         for token, row in placed.items():
+            if token in starts:
+                weight[row] = start_rows.get(token, fallback)
+                continue
             twin = _twin_in(old_vocab, token)
             weight[row] = weight[twin] if twin is not None else fallback
 
