@@ -77,5 +77,8 @@ async def test_source_that_cannot_start_is_a_plain_error(bundled_scorer):
     config = AppConfig(server=ServerConfig(port=0), history=HistoryConfig(dir=None))
     with pytest.raises(SourceEnded, match="not live now"):
         await asyncio.wait_for(
-            run_bot(config, stop=asyncio.Event(), scorer=bundled_scorer, source=source, status_interval=None), 10
+            run_bot(
+                config, stop=asyncio.Event(), scorer=bundled_scorer, sources={"test": source}, status_interval=None
+            ),
+            10,
         )
