@@ -18,6 +18,10 @@ from bot.cli import main
         (["eval", "--data", "/nonexistent.csv"], "no such file"),
         (["eval", "--data", "notes.txt"], "eval takes a .csv or .tsv"),
         (["report", "nosuchsession", "--dir", "/nonexistent"], "no session 'nosuchsession'"),
+        (["run", "--twitch", "not a channel!"], "not a Twitch channel: 'not a channel!'; use"),
+        (["run", "--twitch", "https://www.youtube.com/@kira"], "https://www.twitch.tv/name"),
+        (["run", "--video", "dQw4w9WgXcQ", "--replay", "chat.jsonl"], "either video/twitch or replay"),
+        (["run", "--twitch", "kira", "--twitch", "KIRA"], "twitch:kira is given twice"),
     ],
 )
 def test_bad_input_is_one_line(argv, expected, capsys):

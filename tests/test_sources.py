@@ -75,33 +75,13 @@ def test_the_same_chat_twice_is_refused():
         make_sources(AppConfig(source=SourceConfig(twitch=["kira", "#Kira"])))
 
 
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        (["run", "--twitch", "not a channel!"], "not a Twitch channel: 'not a channel!'; use"),
-        (["run", "--twitch", "https://www.youtube.com/@kira"], "https://www.twitch.tv/name"),
-        (["run", "--video", VIDEO, "--replay", "chat.jsonl"], "either video/twitch or replay"),
-        (["run", "--twitch", "kira", "--twitch", "KIRA"], "twitch:kira is given twice"),
-    ],
-)
-def test_bad_source_options_are_one_line(argv, expected, capsys):
-    """A wrong --twitch, or live and recorded chat together, is one line and exit code 2."""
-    assert main([*argv, "--port", "0"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("moodbot: error:") and expected in err
-    assert err.count("\n") == 1, err
-
-
-def test_command_line_sources_replace_the_config_files(tmp_path, monkeypatch):
-    """--video/--twitch/--replay on the command line replace every source of config.yaml; repeats add up."""
-    from bot.cli import _load_run_config
-
+def test_command_line_sources_replace_the_config_files(tmp_path, capsys):
+    """--twitch on the command line replaces config.yaml's video and replay (they would clash or fail first)."""
     config_file = tmp_path / "config.yaml"
-    config_file.write_text("source:\n  video: [a, b]\n  twitch: kira\n", encoding="utf-8")
-    assert _load_run_config(config_file, {}).source.channels == ("kira",)
-    chats = {"source.video": None, "source.twitch": ["rin", "mika"], "source.replay": None}
-    config = _load_run_config(config_file, chats, clear=["source.video", "source.replay"])
-    assert config.source.videos == () and config.source.channels == ("rin", "mika")
+    config_file.write_text("source:\n  video: [not-a-video]\n  replay: gone.jsonl\n", encoding="utf-8")
+    # Only the command line's sources are left: the one error is about them.
+    assert main(["run", "--config", str(config_file), "--twitch", "kira", "--twitch", "#kira"]) == 2
+    assert capsys.readouterr().err == "moodbot: error: source: twitch:kira is given twice\n"
 
 
 def test_overall_status_is_live_while_any_chat_is():

@@ -182,3 +182,15 @@ def test_raid_is_an_event_not_a_message():
     assert to_event(parsed, SOURCE, NOW) == ChatEvent(
         kind="raid", time=1764230400.0, source=SOURCE, name="Mika", count=15, text="15 raiders from Mika have joined!"
     )
+
+
+@pytest.mark.parametrize(
+    "tags",
+    ["tmi-sent-ts=²", "tmi-sent-ts=" + "1" * 5000, "bits=" + "9" * 5000, "bits=٣", "emotes=25:²-3,0-x,-1-4"],
+)
+def test_garbled_numbers_cost_their_value_not_the_line(tags):
+    """A tag whose number is not ASCII digits, or absurdly long, is ignored; the message still reads."""
+    message = to_message(line(f"{tags};id=g1", ":v!v@v.tmi.twitch.tv PRIVMSG #kira :hello"), SOURCE, NOW)
+    assert message.text == "hello" and message.time == NOW and message.kind is Kind.TEXT and message.emotes == ()
+    raid = line("msg-id=raid;msg-param-viewerCount=²;tmi-sent-ts=x", ":tmi.twitch.tv USERNOTICE #kira")
+    assert to_event(raid, SOURCE, NOW).count == 0

@@ -127,9 +127,9 @@ def apply_emotes(text: str, emotes_tag: str) -> tuple[str, tuple[str, ...]]:
     spans: list[tuple[int, int]] = []
     for group in emotes_tag.split("/"):
         for place in group.partition(":")[2].split(","):
-            first, _, last = place.partition("-")
-            if first.isdigit() and last.isdigit() and int(first) <= int(last) < len(text):
-                spans.append((int(first), int(last) + 1))
+            first, _, last = (_number(n) for n in place.partition("-"))
+            if first is not None and last is not None and first <= last < len(text):
+                spans.append((first, last + 1))
     pieces: list[str] = []
     names: list[str] = []
     done = 0
@@ -167,8 +167,8 @@ def to_message(line: IrcLine, source: str, now: float) -> ChatMessage | None:
     text, emotes = apply_emotes(text, tags.get("emotes", ""))
     login = tags.get("login") or line.prefix.partition("!")[0]
     time = _sent_at(tags, now)
-    bits = tags.get("bits", "")
-    cheer = kind is Kind.TEXT and bits.isdigit() and int(bits) > 0
+    bits = _number(tags.get("bits", "")) or 0
+    cheer = kind is Kind.TEXT and bits > 0
     return ChatMessage(
         id=tags.get("id") or f"{source}:{time}:{login}",
         time=time,
@@ -178,7 +178,7 @@ def to_message(line: IrcLine, source: str, now: float) -> ChatMessage | None:
         emotes=emotes,
         amount=float(bits) if cheer else None,
         currency="bits" if cheer else None,
-        amount_text=(f"{int(bits)} bit" + ("s" if int(bits) != 1 else "")) if cheer else None,
+        amount_text=(f"{bits} bit" + ("s" if bits != 1 else "")) if cheer else None,
         source=source,
         first=tags.get("first-msg") == "1",
     )
@@ -189,20 +189,25 @@ def to_event(line: IrcLine, source: str, now: float) -> ChatEvent | None:
     tags = line.tags
     if line.command != "USERNOTICE" or tags.get("msg-id") != "raid":
         return None
-    viewers = tags.get("msg-param-viewerCount", "")
     return ChatEvent(
         kind="raid",
         time=_sent_at(tags, now),
         source=source,
         name=tags.get("msg-param-displayName") or tags.get("display-name") or tags.get("login", ""),
-        count=int(viewers) if viewers.isdigit() else 0,
+        count=_number(tags.get("msg-param-viewerCount", "")) or 0,
         text=tags.get("system-msg", ""),
     )
 
 
 def _sent_at(tags: Mapping[str, str], now: float) -> float:
-    sent = tags.get("tmi-sent-ts", "")
-    return int(sent) / 1000 if sent.isdigit() else now
+    sent = _number(tags.get("tmi-sent-ts", ""))
+    return sent / 1000 if sent is not None else now
+
+
+def _number(text: str) -> int | None:
+    """A whole number as Twitch writes one (ASCII digits, at most 18); None for anything else,
+    so a garbled tag costs its value, never the line (`int` takes "²"-like digits and raises)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _author(tags: Mapping[str, str], login: str, *, member: bool) -> Author:

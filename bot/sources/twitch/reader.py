@@ -231,7 +231,9 @@ class TwitchSource:
                     raise SourceEnded(f"Twitch refused the chat features moodbot reads ({line.text})")
                 elif line.command == "NOTICE":
                     self._notice(line)
-                elif line.command == "JOIN" and line.channel == f"#{self.channel}" and line.prefix.startswith(nick):
+                elif (
+                    line.command == "JOIN" and line.channel == f"#{self.channel}" and line.prefix.startswith(nick + "!")
+                ):
                     joined = True
                 if acknowledged and joined:
                     logger.info("joined the Twitch chat of #%s as %s", self.channel, nick)
