@@ -1,10 +1,11 @@
 """`moodbot run`: wire the stages together and keep them running until asked to stop.
 
-    source ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
+    sources ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
 
-The reader, the worker, the publisher and the status line are tasks in one TaskGroup: a bug in
-one stops them all in order rather than leaving a half-dead bot. Faults from outside (YouTube,
-a client) are handled inside the stages and never reach this level.
+The readers (one per chat source), the worker, the publisher and the status line are tasks in
+one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults
+from outside (YouTube, Twitch, a client) are handled inside the stages and never reach this
+level; a chat source that fails or ends leaves the others reading.
 """
 
 from __future__ import annotations
@@ -14,20 +15,21 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from .broadcaster import Broadcaster
-from .chat import ChatSource, SourceState, SourceStatus
+from .chat import ChatEvent, ChatMessage, ChatSource, SourceState, SourceStatus, overall_status
 from .chatqueue import ChatQueue
 from .config import LOOPBACK_HOSTS, AppConfig
 from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
-from .payload import Counters, build_message, encode
+from .payload import Counters, SourceSummary, build_message, encode
 from .scoring import Scorer, load_scorer
-from .sources import make_source, source_label
+from .sources import make_sources, source_label
 from .sources.replay import ReplayWriter
 from .worker import Worker
 
@@ -36,6 +38,8 @@ __all__ = ["Bot", "run_bot"]
 log = logging.getLogger(__name__)
 
 _SHUTDOWN_DRAIN_SECONDS = 5.0
+# Chats told apart in the breakdown; a recording naming more has the rest counted under its own key.
+_MAX_SOURCES = 16
 
 
 class _Stopped(Exception):
@@ -44,13 +48,21 @@ class _Stopped(Exception):
 
 @dataclass
 class Bot:
-    """The running pipeline: its parts, for the status line, tests and the benchmark."""
+    """The running pipeline: its parts, for the status line, tests and the benchmark.
+
+    `sources` are the chat sources by key; `origins` maps each chat that messages came from to
+    the source that read it (a recorded simulcast is one source holding several chats).
+    """
 
     config: AppConfig
-    source: ChatSource
     queue: ChatQueue
     aggregator: MoodAggregator
     broadcaster: Broadcaster
+    sources: dict[str, ChatSource] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    read_from: Counter[str] = field(default_factory=Counter)
+    events: dict[str, Counter[str]] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
     latency: LatencyMeter = field(default_factory=LatencyMeter)
     worker: Worker | None = None
     recorder: ReplayWriter | None = None
@@ -58,6 +70,37 @@ class Bot:
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
+
+    def add_sources(self, sources: Mapping[str, ChatSource]) -> None:
+        self.sources.update(sources)
+        self.origins.update((key, key) for key in sources)
+
+    def received(self, key: str, message: ChatMessage) -> ChatMessage:
+        """Count a message read by source `key`; one without a chat of its own gets `key`."""
+        chat = message.source
+        if not chat or (chat not in self.origins and len(self.origins) >= _MAX_SOURCES):
+            message = replace(message, source=key)
+        self.origins.setdefault(message.source, key)
+        self.read_from[message.source] += 1
+        self.read += 1
+        if self.first_read_at is None:
+            self.first_read_at = self.clock()
+        return message
+
+    def event(self, event: ChatEvent) -> None:
+        """Something a chat did besides messages (a raid): logged, and counted for its chat."""
+        log.info("%s: %s (%s)", event.source, event.kind, event.text or f"{event.name}, {event.count}")
+        self.events.setdefault(event.source, Counter())[event.kind] += 1
+
+    def breakdown(self) -> list[SourceSummary]:
+        """One line per chat, in the order they came; a source's own key is left out when
+        everything it read belongs to other chats (a recorded simulcast)."""
+        carriers = {key for chat, key in self.origins.items() if chat != key}
+        return [
+            SourceSummary(chat, self.sources[key].status, self.read_from[chat], self.events.get(chat, {}))
+            for chat, key in self.origins.items()
+            if chat != key or self.read_from[chat] or key not in carriers
+        ]
 
     def counters(self) -> Counters:
         stats = self.worker.stats if self.worker else None
@@ -73,11 +116,17 @@ class Bot:
     def payload(self, kind: str) -> dict:
         snapshot = self.aggregator.snapshot(self.clock())
         wall_time = time.time()
-        status = self.source.status
+        status = overall_status(source.status for source in self.sources.values())
         if self.worker is None and status.state is SourceState.LIVE:
             status = SourceStatus(SourceState.CONNECTING, "loading the model", name=status.name)
         return build_message(
-            kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None
+            kind,
+            snapshot,
+            self.counters(),
+            status,
+            wall_time=wall_time,
+            ready=self.worker is not None,
+            sources=self.breakdown(),
         )
 
     def message(self, kind: str) -> str:
@@ -87,12 +136,21 @@ class Bot:
         snap = self.aggregator.snapshot(self.clock())
         c = self.counters()
         batch = f"{self.worker.batch_ms:.0f} ms" if self.worker else "loading model"
-        status = self.source.status
         return (
             f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
-            f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {status.state}"
-            + (f" ({status.detail})" if status.detail else "")
+            f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {self.source_states()}"
             + f" | overlays {self.broadcaster.clients}"
+        )
+
+    def source_states(self) -> str:
+        """`live (live chat of ID)` for one source; `youtube:ID live, twitch:name reconnecting (why)` for several."""
+        if len(self.sources) == 1:
+            status = next(iter(self.sources.values())).status
+            return f"{status.state}" + (f" ({status.detail})" if status.detail else "")
+        return ", ".join(
+            f"{key} {source.status.state}"
+            + (f" ({source.status.detail})" if source.status.state is not SourceState.LIVE else "")
+            for key, source in self.sources.items()
         )
 
 
@@ -101,27 +159,31 @@ async def run_bot(
     *,
     stop: asyncio.Event,
     scorer: Scorer | None = None,
-    source: ChatSource | None = None,
+    sources: Mapping[str, ChatSource] | None = None,
     on_ready: Callable[[Bot], None] | None = None,
     status_interval: float | None = 1.0,
     announce: bool = True,
 ) -> Bot:
     """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
 
-    `announce` prints the overlay URL on stdout (the benchmark keeps stdout for its JSON).
+    `sources` (by key) replace the ones the config names. `announce` prints the overlay URL on
+    stdout (the benchmark keeps stdout for its JSON).
     """
     clock = time.monotonic
-    source = source or make_source(config)
     queue = ChatQueue(config.worker.queue_size, clock=clock)
     aggregator = MoodAggregator(config.mood, start=clock())
     bot: Bot
     broadcaster = Broadcaster(config.server, snapshot=lambda: bot.message("snapshot"))
-    bot = Bot(config, source, queue, aggregator, broadcaster, clock=clock)
+    bot = Bot(config, queue, aggregator, broadcaster, clock=clock)
+    bot.add_sources(sources if sources is not None else make_sources(config, on_event=bot.event))
     if config.source.record:
         bot.recorder = ReplayWriter(config.source.record)
     if config.history.dir:
         bot.history = HistoryWriter(
-            config.history.dir, source=source_label(config), model=config.model.path, messages=config.history.messages
+            config.history.dir,
+            source=source_label(list(bot.sources)),
+            model=config.model.path,
+            messages=config.history.messages,
         )
         log.info("mood history of this session: %s", bot.history.path)
     async with contextlib.AsyncExitStack() as stack:
@@ -140,7 +202,8 @@ async def run_bot(
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(_wait(stop))
-                tasks.create_task(_read(bot))
+                for key, source in bot.sources.items():
+                    tasks.create_task(_read(bot, key, source))
                 changed = asyncio.Event()
                 tasks.create_task(
                     broadcaster.publish(
@@ -199,22 +262,27 @@ async def _wait(stop: asyncio.Event) -> None:
     raise _Stopped
 
 
-async def _read(bot: Bot) -> None:
+async def _read(bot: Bot, key: str, source: ChatSource) -> None:
     try:
-        async for message in bot.source.messages():
-            if bot.first_read_at is None:
-                bot.first_read_at = bot.clock()
+        async for message in source.messages():
+            message = bot.received(key, message)
             bot.queue.put(message)
-            bot.read += 1
             if bot.recorder:
                 bot.recorder.add(message)
     except SourceError as exc:
-        if not bot.read:
+        bot.failed.add(key)
+        if not bot.read and bot.failed == set(bot.sources):
             raise  # nothing was ever read: the user must fix the source (one-line error)
-        log.error("chat source stopped: %s", exc)
+        log.error("chat source %s stopped: %s", key, exc)
         return
-    status = bot.source.status
-    log.info("chat source finished (%s); the overlay keeps showing the last mood", status.detail or status.state)
+    status = source.status
+    alone = len(bot.sources) == 1
+    log.info(
+        "chat source %s finished (%s)%s",
+        key,
+        status.detail or status.state,
+        "; the overlay keeps showing the last mood" if alone else "",
+    )
 
 
 async def _write_files(bot: Bot, interval: float) -> None:

@@ -1,17 +1,29 @@
 """The chat message every stage passes along, and the interface of a chat source.
 
-A source (the YouTube reader, the replay of a recorded file) is an object with a `status` and
-an async iterator `messages()`; the reader task of `bot.app` puts what it yields on the queue.
+A source (the YouTube or Twitch reader, the replay of a recorded file) is an object with a
+`status` and an async iterator `messages()`; a reader task of `bot.app` per source puts what it
+yields on the one queue. Each message keeps the key of the chat it was read from (`source`,
+e.g. "twitch:name"), so several chats make one mood and still show apart.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["Author", "ChatMessage", "ChatSource", "Kind", "SourceState", "SourceStatus"]
+__all__ = [
+    "Author",
+    "ChatEvent",
+    "ChatMessage",
+    "ChatSource",
+    "EventHandler",
+    "Kind",
+    "SourceState",
+    "SourceStatus",
+    "overall_status",
+]
 
 
 def _valid_utf8(text: str) -> str:
@@ -34,13 +46,15 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Author:
-    """Who wrote a message, with the badges YouTube shows."""
+    """Who wrote a message, with the badges the platform shows (`member`: a YouTube member or a
+    Twitch subscriber; `owner`: the streamer; `vip`: a Twitch VIP)."""
 
     name: str
     id: str = ""
     member: bool = False
     moderator: bool = False
     owner: bool = False
+    vip: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isascii():
@@ -49,11 +63,14 @@ class Author:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
-    """One chat item, as read from YouTube or a recording.
+    """One chat item, as read from YouTube, Twitch or a recording.
 
-    `text` keeps standard emoji as glyphs and member emoji as `:_name:`; `emotes` lists both in
-    the order they appear. Paid items carry `amount` (a number), `currency` (an ISO code or
-    the symbol YouTube showed) and `amount_text` (as displayed, e.g. "¥1,000").
+    `text` keeps standard emoji as glyphs, member emoji as `:_name:` and Twitch emotes as their
+    names; `emotes` lists them in the order they appear. Paid items carry `amount` (a number),
+    `currency` (an ISO code, the symbol YouTube showed, or "bits" for a Twitch cheer) and
+    `amount_text` (as displayed, e.g. "¥1,000"). `source` is the chat it came from
+    ("youtube:VIDEOID", "twitch:name"; empty in recordings made before moodbot kept it) and
+    `first` marks a viewer's first message in the channel (Twitch's first-msg).
     """
 
     id: str
@@ -65,11 +82,13 @@ class ChatMessage:
     amount: float | None = None
     currency: str | None = None
     amount_text: str | None = None
+    source: str = ""
+    first: bool = False
 
     def __post_init__(self) -> None:
         # Chat and recordings can carry lone surrogates (broken emoji); they cannot be encoded
         # as UTF-8 for the overlay or a file, so they become U+FFFD here, once, at the edge.
-        for name in ("text", "id"):
+        for name in ("text", "id", "source"):
             value = getattr(self, name)
             if not value.isascii():
                 object.__setattr__(self, name, _valid_utf8(value))
@@ -77,6 +96,25 @@ class ChatMessage:
     @property
     def paid(self) -> bool:
         return self.kind in (Kind.SUPERCHAT, Kind.SUPERSTICKER)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatEvent:
+    """Something that happens in a chat besides messages: for now a Twitch raid.
+
+    `name` is who did it (the raiding channel), `count` how many (viewers brought), `text` the
+    platform's own words ("15 raiders from Kira have joined!").
+    """
+
+    kind: str
+    time: float
+    source: str
+    name: str = ""
+    count: int = 0
+    text: str = ""
+
+
+EventHandler = Callable[[ChatEvent], None]
 
 
 class SourceState(enum.StrEnum):
@@ -108,3 +146,18 @@ class ChatSource(Protocol):
     def messages(self) -> AsyncIterator[ChatMessage]:
         """Yield messages as they arrive; return when the source has ended for good."""
         ...
+
+
+# Several chats read as one: the best state among them is the state of the whole.
+_BEST_FIRST = (SourceState.LIVE, SourceState.RECONNECTING, SourceState.CONNECTING, SourceState.ENDED)
+
+
+def overall_status(statuses: Iterable[SourceStatus]) -> SourceStatus:
+    """One status for several chats: live while any is live; the status itself when there is one."""
+    every = list(statuses)
+    if len(every) == 1:
+        return every[0]
+    state = min((status.state for status in every), key=_BEST_FIRST.index)
+    live = sum(status.state is SourceState.LIVE for status in every)
+    names = "+".join(dict.fromkeys(status.name for status in every))
+    return SourceStatus(state, f"{live} of {len(every)} chats live", name=names)

@@ -43,9 +43,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("run", help="run the mood meter and serve the OBS overlay")
     p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("--video", help="a YouTube video URL or id, @handle or channel URL")
-    source.add_argument("--replay", help="a recorded chat file (JSONL) to play")
+    p.add_argument(
+        "--video", action="append", help="a YouTube video URL or id, @handle or channel URL (repeat it for a collab)"
+    )
+    p.add_argument(
+        "--twitch",
+        action="append",
+        metavar="CHANNEL",
+        help="a Twitch channel: name, #name or https://www.twitch.tv/name (repeatable; with --video for a simulcast)",
+    )
+    p.add_argument("--replay", help="a recorded chat file (JSONL) to play instead of live chat")
     p.add_argument("--speed", type=float, help="replay speed: 2 = twice as fast, 0 = as fast as possible")
     p.add_argument("--loop", action="store_true", default=None, help="start the recording again when it ends")
     p.add_argument("--record", help="also write every message read to this file (replay format)")
@@ -157,6 +164,7 @@ def _run(args: argparse.Namespace) -> int:
 
     overrides = {
         "source.video": args.video,
+        "source.twitch": args.twitch,
         "source.replay": args.replay,
         "source.speed": args.speed,
         "source.loop": args.loop,
@@ -166,8 +174,9 @@ def _run(args: argparse.Namespace) -> int:
         "server.host": args.host,
         "server.port": args.port,
     }
-    # A source given on the command line replaces the one in the config file.
-    clear = ["source.replay"] if args.video else ["source.video"] if args.replay else []
+    # Sources given on the command line replace the ones in the config file.
+    chats = ("source.video", "source.twitch", "source.replay")
+    clear = [key for key in chats if overrides[key] is None] if any(overrides[key] for key in chats) else []
     config = _load_run_config(args.config, overrides, clear=clear)
     asyncio.run(_run_until_signalled(config))
     return 0

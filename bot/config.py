@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -28,6 +29,7 @@ __all__ = [
     "MoodConfig",
     "ServerConfig",
     "SourceConfig",
+    "TwitchConfig",
     "WorkerConfig",
     "YouTubeConfig",
     "load_config",
@@ -45,9 +47,10 @@ def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class SourceConfig:
-    """Where chat comes from."""
+    """Where chat comes from: YouTube streams and Twitch channels (several at once), or a recording."""
 
-    video: str | None = None
+    video: str | list[str] | None = None
+    twitch: str | list[str] | None = None
     replay: str | None = None
     speed: float = 1.0
     loop: bool = False
@@ -55,7 +58,29 @@ class SourceConfig:
 
     def __post_init__(self) -> None:
         _check(self.speed >= 0, "source.speed", "0 (as fast as possible) or more", self.speed)
-        _check(not (self.video and self.replay), "source", "either video or replay, not both", "both")
+        for key, raw, values in (
+            ("source.video", self.video, self.videos),
+            ("source.twitch", self.twitch, self.channels),
+        ):
+            _check(all(values), key, "text or a list of text", raw)
+        live = bool(self.videos or self.channels)
+        _check(not (live and self.replay), "source", "either video/twitch or replay, not both", "both")
+
+    @property
+    def videos(self) -> tuple[str, ...]:
+        """The YouTube streams to read (one string or a list in config.yaml)."""
+        return _as_tuple(self.video)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The Twitch channels to read (one string or a list in config.yaml)."""
+        return _as_tuple(self.twitch)
+
+
+def _as_tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +100,21 @@ class YouTubeConfig:
         _check(self.max_backoff >= 1, "youtube.max_backoff", "1 or more", self.max_backoff)
         _check(self.silence_factor >= 1, "youtube.silence_factor", "1 or more", self.silence_factor)
         _check(self.min_silence > 0, "youtube.min_silence", "more than 0", self.min_silence)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TwitchConfig:
+    """How the Twitch reader connects: anonymously and read-only, over IRC on a websocket."""
+
+    url: str = "wss://irc-ws.chat.twitch.tv:443"
+    connect_timeout: float = 10.0
+    max_backoff: float = 60.0
+
+    def __post_init__(self) -> None:
+        ok = self.url.startswith(("ws://", "wss://")) and bool(urlsplit(self.url).hostname)
+        _check(ok, "twitch.url", "a ws:// or wss:// URL", self.url)
+        _check(self.connect_timeout > 0, "twitch.connect_timeout", "more than 0", self.connect_timeout)
+        _check(self.max_backoff >= 1, "twitch.max_backoff", "1 or more", self.max_backoff)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,6 +225,7 @@ class AppConfig:
 
     source: SourceConfig = field(default_factory=SourceConfig)
     youtube: YouTubeConfig = field(default_factory=YouTubeConfig)
+    twitch: TwitchConfig = field(default_factory=TwitchConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     mood: MoodConfig = field(default_factory=MoodConfig)
@@ -254,7 +295,10 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        (inner,) = [a for a in args if a is not type(None)]
+        options = [a for a in args if a is not type(None)]
+        # `str | list[str]`: a list takes the list form, anything else the other one.
+        is_list = isinstance(value, list)
+        inner = next((a for a in options if (typing.get_origin(a) is list) == is_list), options[0])
         return _coerce(value, inner, key)
     if origin is Literal:
         _check(value in args, key, "one of " + ", ".join(map(str, args)), value)

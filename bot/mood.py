@@ -6,8 +6,11 @@ quiet or flooded. How much a message counts:
 
 - its weight is 1, times `superchat_weight` if paid and `member_weight` if from a member;
 - one author counts at most `max_per_author` times per window (floods do not steer the mood);
+  an author is a viewer of one chat (source + id), so chats read together never merge viewers;
 - one long copy-pasted text counts at most `copypasta_max_weight` in total per window, however
-  many people paste it (short reactions such as 草 or KEKW are not copypasta: each one counts).
+  many people paste it, across every chat (short reactions such as 草 or KEKW are not copypasta).
+
+Each window also keeps the rate and valence of every chat it holds messages from (`sources`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,25 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import MoodConfig
 from .reactions import LAUGHTER, reactions
 from .scored import ScoredMessage
 from .scoring.sentiment import Sentiment
 
-__all__ = ["MoodAggregator", "MoodSnapshot", "WindowStats", "mood_of"]
+__all__ = ["MoodAggregator", "MoodSnapshot", "SourceWindow", "WindowStats", "mood_of"]
 
 _HISTORY_STEP = 2.0  # seconds between two points of the needle's history
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWindow:
+    """One chat's part of a window."""
+
+    messages: int
+    rate: float
+    valence: float | None  # None while nothing scored from this chat is in the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,7 @@ class WindowStats:
     shares: dict[str, float]
     reactions: tuple[tuple[str, int], ...]
     laughter: float  # share of counted messages that laugh
+    sources: dict[str, SourceWindow] = field(default_factory=dict)  # by message source
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +69,7 @@ class MoodSnapshot:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     at: float
+    source: str
     author: str
     weight: float  # what it adds to the valence sums (0 if capped or unscored)
     valence: float
@@ -75,10 +89,13 @@ class _Window:
         self._weight = self._valence = 0.0
         self._shares = [0.0, 0.0, 0.0]
         self._counted = self._laughing = 0
+        # source -> [messages, weight, weight x valence]
+        self._sources: dict[str, list[float]] = {}
 
     def add(
         self,
         at: float,
+        source: str,
         author: str,
         weight: float,
         sentiment: Sentiment | None,
@@ -94,7 +111,14 @@ class _Window:
             self._copies[copy_key] += weight
         shares = (sentiment.negative, sentiment.neutral, sentiment.positive) if sentiment else (0.0, 0.0, 0.0)
         entry = _Entry(
-            at, author, weight, sentiment.valence if sentiment else 0.0, shares, found if counted else (), copy_key
+            at,
+            source,
+            author,
+            weight,
+            sentiment.valence if sentiment else 0.0,
+            shares,
+            found if counted else (),
+            copy_key,
         )
         self._entries.append(entry)
         self._apply(entry, +1)
@@ -104,6 +128,12 @@ class _Window:
         self._valence += sign * entry.weight * entry.valence
         for i, share in enumerate(entry.shares):
             self._shares[i] += sign * entry.weight * share
+        sums = self._sources.setdefault(entry.source, [0.0, 0.0, 0.0])
+        sums[0] += sign
+        sums[1] += sign * entry.weight
+        sums[2] += sign * entry.weight * entry.valence
+        if not sums[0]:
+            del self._sources[entry.source]  # also keeps float drift from outliving a quiet chat
         for reaction in entry.reactions:
             self._reactions[reaction] += sign
             if not self._reactions[reaction]:
@@ -145,6 +175,14 @@ class _Window:
             # "Recurring": a line said once is not a reaction of chat.
             reactions=tuple((r, n) for r, n in self._reactions.most_common(top) if n > 1),
             laughter=self._laughing / self._counted if self._counted else 0.0,
+            sources={
+                source: SourceWindow(
+                    messages=int(count),
+                    rate=count / span,
+                    valence=max(-1.0, min(1.0, weighted / weight)) if weight > 1e-9 else None,
+                )
+                for source, (count, weight, weighted) in self._sources.items()
+            },
         )
 
 
@@ -172,9 +210,9 @@ class MoodAggregator:
             found = reactions(message.text)
             key = " ".join(message.text.lower().split())
             copy_key = key if len(key) >= self.config.copypasta_min_chars else None
-            author = message.author.id or message.author.name
+            author = f"{message.source}\x00{message.author.id or message.author.name}"
             for window in (self._short, self._long):
-                window.add(item.at, author, weight, item.sentiment, found, copy_key)
+                window.add(item.at, message.source, author, weight, item.sentiment, found, copy_key)
             self.total += 1
 
     def snapshot(self, now: float) -> MoodSnapshot:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .chat import SourceStatus
-from .mood import MoodSnapshot, WindowStats
+from .mood import MoodSnapshot, SourceWindow, WindowStats
 
-__all__ = ["Counters", "build_message", "encode"]
+__all__ = ["Counters", "SourceSummary", "build_message", "encode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,46 @@ class Counters:
     failed: int
     queue_depth: int
     queue_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """One chat's line in the per-source breakdown: its key ("twitch:name"), the state of the
+    source reading it, messages read from it, and what happened besides messages (raids)."""
+
+    key: str
+    status: SourceStatus
+    messages: int
+    events: Mapping[str, int] = field(default_factory=dict)
+
+
+def _part(stats: WindowStats, key: str) -> dict[str, Any]:
+    part = stats.sources.get(key) or SourceWindow(0, 0.0, None)
+    return {
+        "messages": part.messages,
+        "rate": round(part.rate, 2),
+        "valence": None if part.valence is None else round(part.valence, 4),
+    }
+
+
+def _sources(snapshot: MoodSnapshot, sources: Sequence[SourceSummary]) -> list[dict[str, Any]]:
+    out = []
+    for summary in sources:
+        platform, _, channel = summary.key.partition(":")
+        out.append(
+            {
+                "key": summary.key,
+                "platform": platform,
+                "channel": channel,
+                "state": str(summary.status.state),
+                "detail": summary.status.detail,
+                "messages": summary.messages,
+                "events": dict(summary.events),
+                "short": _part(snapshot.short, summary.key),
+                "long": _part(snapshot.long, summary.key),
+            }
+        )
+    return out
 
 
 def _window(stats: WindowStats) -> dict[str, Any]:
@@ -43,8 +84,11 @@ def build_message(
     *,
     wall_time: float,
     ready: bool = True,
+    sources: Sequence[SourceSummary] = (),
 ) -> dict[str, Any]:
     """A "snapshot" (with the needle's history, for new clients) or an "update" message.
+
+    `source` is the state of all chats together; `sources` the breakdown, one chat each.
 
     `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
     offset, so the page gets Unix times without the aggregator ever reading a wall clock.
@@ -64,6 +108,7 @@ def build_message(
         },
         "queue": {"depth": counters.queue_depth, "max": counters.queue_max},
         "source": {"name": source.name, "state": str(source.state), "detail": source.detail},
+        "sources": _sources(snapshot, sources),
     }
     if kind == "snapshot":
         offset = wall_time - snapshot.at

@@ -18,6 +18,10 @@ from bot.cli import main
         (["eval", "--data", "/nonexistent.csv"], "no such file"),
         (["eval", "--data", "notes.txt"], "eval takes a .csv or .tsv"),
         (["report", "nosuchsession", "--dir", "/nonexistent"], "no session 'nosuchsession'"),
+        (["run", "--twitch", "not a channel!"], "not a Twitch channel: 'not a channel!'; use"),
+        (["run", "--twitch", "https://www.youtube.com/@kira"], "https://www.twitch.tv/name"),
+        (["run", "--video", "dQw4w9WgXcQ", "--replay", "chat.jsonl"], "either video/twitch or replay"),
+        (["run", "--twitch", "kira", "--twitch", "KIRA"], "twitch:kira is given twice"),
     ],
 )
 def test_bad_input_is_one_line(argv, expected, capsys):
@@ -77,5 +81,8 @@ async def test_source_that_cannot_start_is_a_plain_error(bundled_scorer):
     config = AppConfig(server=ServerConfig(port=0), history=HistoryConfig(dir=None))
     with pytest.raises(SourceEnded, match="not live now"):
         await asyncio.wait_for(
-            run_bot(config, stop=asyncio.Event(), scorer=bundled_scorer, source=source, status_interval=None), 10
+            run_bot(
+                config, stop=asyncio.Event(), scorer=bundled_scorer, sources={"test": source}, status_interval=None
+            ),
+            10,
         )

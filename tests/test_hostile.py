@@ -68,7 +68,7 @@ async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_scorer):
                 ):
                     break
     assert bot.read == valid and bot.worker.stats.failed == 0
-    assert bot.source.skipped == len(BROKEN_LINES) - 2
+    assert bot.sources["replay:hostile"].skipped == len(BROKEN_LINES) - 2
     recorded = (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(recorded) == valid
     texts = [json.loads(line)["text"] for line in recorded]

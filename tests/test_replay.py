@@ -148,3 +148,27 @@ def test_bundled_sample_chat_is_a_real_recording():
     for marker in ("草", "wkwk", "8888", "F"):
         assert marker in texts
     assert any(m.kind is Kind.SUPERCHAT and m.amount for m in messages)
+
+
+def test_round_trip_keeps_the_chat_and_twitch_flags():
+    """Each message's chat (`source`), a first-time chatter and a VIP survive recording and replay."""
+    message = ChatMessage(
+        id="t1",
+        time=2.0,
+        author=Author(name="Mika", id="99", vip=True),
+        text="hi Kappa",
+        emotes=("Kappa",),
+        source="twitch:kira",
+        first=True,
+    )
+    obj = message_to_json(message)
+    assert obj["source"] == "twitch:kira" and obj["first"] is True and obj["author"]["vip"] is True
+    assert message_from_json(json.loads(json.dumps(obj))) == message
+    assert "source" not in message_to_json(ChatMessage(id="x", time=1, author=Author(name="a"), text="hi"))
+
+
+def test_a_recorded_chat_name_must_be_text_and_is_kept_short():
+    """`source` that is not text makes the line invalid; an absurdly long one is cut."""
+    with pytest.raises(ValueError, match="'source' must be a string"):
+        message_from_json({"time": 1, "text": "x", "source": 5})
+    assert len(message_from_json({"time": 1, "text": "x", "source": "y" * 10_000}).source) == 100

@@ -99,6 +99,7 @@
     spark: ".mb-spark",
     reactions: ".mb-reactions",
     shares: ".mb-shares",
+    sources: ".mb-sources",
     status: ".mb-status",
   };
 
@@ -166,6 +167,7 @@
     shareLabelNegative: $(".mb-share-label-negative"),
     shareLabelPositive: $(".mb-share-label-positive"),
     reactions: $(".mb-reactions"),
+    sources: $(".mb-sources"),
     status: $(".mb-status"),
     statusText: $(".mb-status-text"),
     statusExtra: $(".mb-status-extra"),
@@ -374,6 +376,48 @@
     for (const stale of existing.values()) stale.remove();
   }
 
+  // ---------- per-source badges (only when several chats are read at once) ----------
+
+  const MAX_SOURCES = 8;
+
+  function createBadge(key) {
+    const badge = document.createElement("span");
+    badge.className = "mb-source";
+    badge.dataset.key = key;
+    for (const part of ["mb-source-dot", "mb-source-name", "mb-source-rate"]) {
+      const span = document.createElement("span");
+      span.className = part;
+      badge.appendChild(span);
+    }
+    return badge;
+  }
+
+  // One badge per chat: where it is (platform colour, channel), how fast it goes and how it feels.
+  function renderSources(sources) {
+    const list = (Array.isArray(sources) ? sources : [])
+      .filter((source) => source && typeof source.key === "string")
+      .slice(0, MAX_SOURCES);
+    el.sources.hidden = !options.show.has("sources") || list.length < 2;
+    if (el.sources.hidden) return;
+    const existing = new Map();
+    for (const badge of el.sources.children) existing.set(badge.dataset.key, badge);
+    list.forEach((source, index) => {
+      let badge = existing.get(source.key);
+      existing.delete(source.key);
+      if (!badge) badge = createBadge(source.key);
+      if (el.sources.children[index] !== badge) el.sources.insertBefore(badge, el.sources.children[index] || null);
+      const short = source.short && typeof source.short === "object" ? source.short : {};
+      badge.dataset.platform = typeof source.platform === "string" ? source.platform : "";
+      badge.dataset.state = SOURCE_STATES.includes(source.state) ? source.state : "live";
+      badge.querySelector(".mb-source-name").textContent = source.channel || source.platform || source.key;
+      badge.querySelector(".mb-source-rate").textContent = isNumber(short.rate) ? short.rate.toFixed(1) : "–";
+      badge.querySelector(".mb-source-dot").style.background = isNumber(short.valence)
+        ? moodColor(palette, clamp(short.valence, -1, 1))
+        : "";
+    });
+    for (const stale of existing.values()) stale.remove();
+  }
+
   // ---------- sparkline ----------
 
   let history = []; // [unixSeconds, needle] pairs, oldest first
@@ -467,6 +511,8 @@
       renderShares(short.shares);
       renderReactions(short.reactions);
     }
+
+    renderSources(msg.sources);
 
     if (msg.totals && typeof msg.totals === "object") status.totals = msg.totals;
     const source = msg.source && typeof msg.source === "object" ? msg.source.state : null;

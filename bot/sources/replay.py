@@ -7,8 +7,11 @@ those at their default may be left out):
      "text": "草 :_kiraLaugh:", "emotes": [":_kiraLaugh:"], "kind": "text"}
     {"id": "m2", "time": 1764230401.5, "author": {"name": "Rizky"}, "text": "GG!",
      "kind": "superchat", "amount": 20000, "currency": "IDR", "amount_text": "Rp 20.000"}
+    {"id": "…", "time": 1764230402.0, "author": {"name": "Mika", "id": "1234", "vip": true},
+     "text": "hi Kappa", "emotes": ["Kappa"], "source": "twitch:kira", "first": true}
 
-`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`).
+`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`). `source`
+is the chat a message was read from, so a recorded simulcast replays as the same chats.
 Lines that are not valid messages are skipped and counted, never fatal.
 """
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 _READ_CHUNK = 512  # lines read per trip to the worker thread
 _YIELD_EVERY = 64  # when not sleeping between messages, let other tasks run this often
+_MAX_SOURCE_CHARS = 100  # "twitch:name", "youtube:@handle": a longer one is cut, not trusted whole
 
 
 def message_to_json(message: ChatMessage) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def message_to_json(message: ChatMessage) -> dict[str, Any]:
     author: dict[str, Any] = {"name": message.author.name}
     if message.author.id:
         author["id"] = message.author.id
-    for flag in ("member", "moderator", "owner"):
+    for flag in ("member", "moderator", "owner", "vip"):
         if getattr(message.author, flag):
             author[flag] = True
     obj: dict[str, Any] = {"id": message.id, "time": message.time, "author": author, "text": message.text}
@@ -50,6 +54,10 @@ def message_to_json(message: ChatMessage) -> dict[str, Any]:
     for key in ("amount", "currency", "amount_text"):
         if getattr(message, key) is not None:
             obj[key] = getattr(message, key)
+    if message.source:
+        obj["source"] = message.source
+    if message.first:
+        obj["first"] = True
     return obj
 
 
@@ -78,6 +86,9 @@ def message_from_json(obj: Any) -> ChatMessage:
     emotes = obj.get("emotes", [])
     if not isinstance(emotes, list) or not all(isinstance(e, str) for e in emotes):
         raise ValueError("'emotes' must be a list of strings")
+    source = obj.get("source", "")
+    if not isinstance(source, str):
+        raise ValueError("'source' must be a string")
     return ChatMessage(
         id=str(obj.get("id") or f"{time_}:{author.get('name', '')}"),
         time=float(time_),
@@ -87,6 +98,7 @@ def message_from_json(obj: Any) -> ChatMessage:
             member=bool(author.get("member", False)),
             moderator=bool(author.get("moderator", False)),
             owner=bool(author.get("owner", False)),
+            vip=bool(author.get("vip", False)),
         ),
         text=text,
         kind=kind,
@@ -94,6 +106,8 @@ def message_from_json(obj: Any) -> ChatMessage:
         amount=float(amount) if amount is not None else None,
         currency=_optional_str(obj.get("currency")),
         amount_text=_optional_str(obj.get("amount_text")),
+        source=source[:_MAX_SOURCE_CHARS],
+        first=bool(obj.get("first", False)),
     )
 
 

@@ -209,7 +209,7 @@ async def _under_load(options: BenchOptions, scorer: ModelScorer, source: PacedS
     stop = asyncio.Event()
     config = _bench_config(options)
     task = asyncio.create_task(
-        run_bot(config, stop=stop, scorer=scorer, source=source, status_interval=None, announce=False)
+        run_bot(config, stop=stop, scorer=scorer, sources={"bench": source}, status_interval=None, announce=False)
     )
     await asyncio.sleep(source.seconds + 1.0)
     stop.set()

@@ -36,6 +36,7 @@ from ...chat import ChatMessage, SourceState, SourceStatus
 from ...config import YouTubeConfig
 from ...errors import SourceEnded, SourceError, SourceRetryable
 from ..pacing import Pacer
+from ..reconnect import RecentIds, backoff
 from .items import ChatResponse, parse_chat_response
 from .pages import Innertube, VideoPage, VideoState, parse_chat_page, parse_innertube, parse_video_page
 from .urls import Target, parse_target
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-_FIRST_BACKOFF = 1.0
 _DEFAULT_POLL_WAIT = 5.0  # when a response names no timeoutMs
 # One poll reaches back only ~10 s of chat; YouTube asks busy streams to wait longer than that,
 # which would drop messages, so no wait is longer than this.
@@ -93,7 +93,7 @@ class YouTubeSource:
         self._rng = rng or random.Random()
         self._base = config.base_url.rstrip("/")
         self._innertube = Innertube()
-        self._seen = _RecentIds(_RECENT_IDS)
+        self._seen = RecentIds(_RECENT_IDS)
         self._was_live = False
         self._status = SourceStatus(SourceState.CONNECTING, f"opening {self._target}", name="youtube")
 
@@ -303,7 +303,7 @@ class YouTubeSource:
         await self._sleep(delay)
 
     def _backoff(self) -> Iterator[float]:
-        return _backoff(self._config.max_backoff, self._rng)
+        return backoff(self._config.max_backoff, self._rng)
 
     def _unseen(self, messages: Iterable[ChatMessage]) -> list[ChatMessage]:
         return [message for message in messages if self._seen.add(message.id)]
@@ -339,32 +339,6 @@ def _classify(exc: Exception) -> SourceError:
     if isinstance(exc, ValueError):
         return SourceRetryable("malformed JSON from YouTube")
     return SourceError(f"request failed ({type(exc).__name__}: {exc})")
-
-
-def _backoff(cap: float, rng: random.Random) -> Iterator[float]:
-    """1, 2, 4 ... s up to `cap`, each cut by up to half at random so clients don't retry in step."""
-    delay = min(_FIRST_BACKOFF, cap)
-    while True:
-        yield rng.uniform(delay / 2, delay)
-        delay = min(delay * 2, cap)
-
-
-class _RecentIds:
-    """The last `size` message ids: enough to drop what a re-opened chat sends again."""
-
-    def __init__(self, size: int) -> None:
-        self._order: deque[str] = deque(maxlen=size)
-        self._known: set[str] = set()
-
-    def add(self, message_id: str) -> bool:
-        """Remember `message_id`; False if it was already known."""
-        if message_id in self._known:
-            return False
-        if len(self._order) == self._order.maxlen:
-            self._known.discard(self._order[0])
-        self._order.append(message_id)
-        self._known.add(message_id)
-        return True
 
 
 class _Silence:
