@@ -4,7 +4,9 @@ Pure: time is passed in, nothing here sleeps or does I/O. Each window keeps runn
 are updated when a message enters or leaves it, so a snapshot costs the same whether chat is
 quiet or flooded. How much a message counts:
 
-- its weight is 1, times `superchat_weight` if paid and `member_weight` if from a member;
+- its weight is 1, times `superchat_weight` if paid and `member_weight` if from a member, times
+  the model's calibrated confidence in the line (0 for an even split between the classes, 1 for
+  certainty), so an unsure line moves the needle little;
 - one author counts at most `max_per_author` times per window (floods do not steer the mood);
   an author is a viewer of one chat (source + id), so chats read together never merge viewers;
 - one long copy-pasted text counts at most `copypasta_max_weight` in total per window, however
@@ -28,6 +30,7 @@ from .scoring.sentiment import Sentiment
 __all__ = ["MoodAggregator", "MoodSnapshot", "SourceWindow", "WindowStats", "mood_of"]
 
 _HISTORY_STEP = 2.0  # seconds between two points of the needle's history
+_MIN_CONFIDENCE_WEIGHT = 0.05  # so a window of unsure lines still has a mood
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,9 @@ class MoodAggregator:
                 weight *= self.config.superchat_weight
             if message.author.member:
                 weight *= self.config.member_weight
+            if item.sentiment is not None:
+                # Calibrated confidence: a line the model is unsure of moves the needle little.
+                weight *= max(_MIN_CONFIDENCE_WEIGHT, item.sentiment.confidence)
             found = reactions(message.text)
             key = " ".join(message.text.lower().split())
             copy_key = key if len(key) >= self.config.copypasta_min_chars else None

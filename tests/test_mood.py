@@ -154,3 +154,14 @@ def test_hours_of_chat_do_not_drift():
     assert snap.long.messages == 0 and snap.long.valence is None
     feed(agg, 701.0, "ok", 0.3)
     assert agg.snapshot(702.0).short.valence == pytest.approx(0.3, abs=1e-12)
+
+
+def test_an_unsure_line_moves_the_mood_little():
+    """A line the model is unsure of (calibrated confidence 0.1) weighs a tenth of a sure one."""
+    from bot.scoring.sentiment import Sentiment
+
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    sure = Sentiment(valence=1.0, negative=0.0, neutral=0.0, positive=1.0, confidence=1.0)
+    unsure = Sentiment(valence=-0.2, negative=0.4, neutral=0.4, positive=0.2, confidence=0.1)
+    agg.add([ScoredMessage(msg("nice", author="a"), sure, 1.0), ScoredMessage(msg("hmm", author="b"), unsure, 1.0)])
+    assert agg.snapshot(2.0).short.valence == pytest.approx((1.0 - 0.2 * 0.1) / 1.1)

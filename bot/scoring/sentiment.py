@@ -102,6 +102,7 @@ class Sentiment:
     neutral: float
     positive: float
     emotions: Mapping[str, float] | None = None
+    confidence: float = 1.0  # how sure the model is of its class: 0 for an even split, 1 for certainty
 
     @property
     def label(self) -> str:
@@ -113,13 +114,8 @@ class Sentiment:
         """The share of the winning class: the model's probability that its label is right."""
         return max(self.negative, self.neutral, self.positive)
 
-    @property
-    def confidence(self) -> float:
-        """How sure the model is of its class: 0 for an even split, 1 for certainty."""
-        return max(0.0, (self.confidence_share - 1 / 3) * 1.5)
-
     def with_emotions(self, emotions: Mapping[str, float]) -> Sentiment:
-        return Sentiment(self.valence, self.negative, self.neutral, self.positive, emotions)
+        return Sentiment(self.valence, self.negative, self.neutral, self.positive, emotions, self.confidence)
 
 
 def canonical_class(label: str) -> str | None:
@@ -200,6 +196,7 @@ class LabelScheme:
             neutral=shares["neutral"],
             positive=shares["positive"],
             emotions=_feelings(scores) if self.keeps_emotions else None,
+            confidence=max(0.0, (max(shares.values()) - 1 / 3) * 1.5),
         )
 
 
