@@ -27,6 +27,7 @@ from youtube_fakes import (
 from bot.chat import ChatSource, Kind, SourceState, SourceStatus
 from bot.config import YouTubeConfig
 from bot.errors import ConfigError, SourceEnded
+from bot.sources.pacing import MAX_GAP
 from bot.sources.youtube import YouTubeSource
 from bot.sources.youtube.items import parse_chat_response
 from bot.sources.youtube.pages import find_chat
@@ -343,7 +344,8 @@ def replay_polls(*names):
 
 @pytest.mark.parametrize("speed", [1.0, 4.0])
 async def test_replay_paced_by_video_offset(youtube, time, speed):
-    """An archived stream's chat is replayed via its replay continuation, spaced by video offset / speed."""
+    """An archived stream's chat is replayed via its replay continuation, spaced by video offset / speed
+    (a gap of more than a minute waits a minute)."""
     fake = youtube(
         {"/watch": load_text("pages/handmade_watch_archived.html")},
         replay_polls("pt0-0.json", "replay_member_text.json", "replay_end.json"),
@@ -353,7 +355,8 @@ async def test_replay_paced_by_video_offset(youtube, time, speed):
 
     assert len(messages) == 51
     assert_unique(messages)
-    assert sum(time.sleeps) == pytest.approx((5025.12 - 12.0) / speed)
+    # The chat of the first 15 s, then a jump to the end at 5025.12 s, waited a minute at most.
+    assert sum(time.sleeps) == pytest.approx((15.0 - 12.0) / speed + MAX_GAP)
     assert time.sleeps[0] == pytest.approx(0.06 / speed)
     assert fake.paths()[1:] == ["POST /youtubei/v1/live_chat/get_live_chat_replay"] * 3
     bodies = fake.bodies()

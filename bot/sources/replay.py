@@ -8,8 +8,9 @@ those at their default may be left out):
     {"id": "m2", "time": 1764230401.5, "author": {"name": "Rizky"}, "text": "GG!",
      "kind": "superchat", "amount": 20000, "currency": "IDR", "amount_text": "Rp 20.000"}
 
-`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`).
-Lines that are not valid messages are skipped and counted, never fatal.
+`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`; a gap of
+more than a minute waits a minute). Lines that are not valid messages (absurd numbers included:
+400 digits, Infinity, NaN) are skipped and counted, never fatal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -57,9 +59,7 @@ def message_from_json(obj: Any) -> ChatMessage:
     """Parse one recorded message; `ValueError` says what is wrong with it."""
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
-    time_ = obj.get("time")
-    if isinstance(time_, bool) or not isinstance(time_, (int, float)):
-        raise ValueError("'time' must be a number of seconds")
+    time_ = _number(obj.get("time"), "time")
     text = obj.get("text", "")
     if not isinstance(text, str):
         raise ValueError("'text' must be a string")
@@ -73,14 +73,14 @@ def message_from_json(obj: Any) -> ChatMessage:
     except ValueError:
         raise ValueError(f"unknown kind {obj.get('kind')!r}") from None
     amount = obj.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
-        raise ValueError("'amount' must be a number")
+    if amount is not None:
+        amount = _number(amount, "amount")
     emotes = obj.get("emotes", [])
     if not isinstance(emotes, list) or not all(isinstance(e, str) for e in emotes):
         raise ValueError("'emotes' must be a list of strings")
     return ChatMessage(
         id=str(obj.get("id") or f"{time_}:{author.get('name', '')}"),
-        time=float(time_),
+        time=time_,
         author=Author(
             name=str(author.get("name", "")),
             id=str(author.get("id", "")),
@@ -91,10 +91,23 @@ def message_from_json(obj: Any) -> ChatMessage:
         text=text,
         kind=kind,
         emotes=tuple(emotes),
-        amount=float(amount) if amount is not None else None,
+        amount=amount,
         currency=_optional_str(obj.get("currency")),
         amount_text=_optional_str(obj.get("amount_text")),
     )
+
+
+def _number(value: Any, name: str) -> float:
+    """A JSON number that a float can hold; JSON lets files say 1e400, 400 digits, Infinity or NaN."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"'{name}' must be a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"'{name}' must be a finite number")
+    return number
 
 
 def _optional_str(value: Any) -> str | None:
