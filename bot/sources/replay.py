@@ -33,7 +33,8 @@ __all__ = ["ReplaySource", "ReplayWriter", "message_from_json", "message_to_json
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 512  # lines read per trip to the worker thread
+_READ_CHUNK = 512  # lines read per trip to the worker thread...
+_READ_BYTES = 4_000_000  # ...or fewer when they are long: 512 lines of 5 MB would be 2.5 GB at once
 _YIELD_EVERY = 64  # when not sleeping between messages, let other tasks run this often
 
 
@@ -199,9 +200,11 @@ class ReplaySource:
 
 def _read_lines(f: TextIO, n: int) -> list[str]:
     lines = []
+    size = 0
     for line in f:
         lines.append(line)
-        if len(lines) >= n:
+        size += len(line)
+        if len(lines) >= n or size >= _READ_BYTES:
             break
     return lines
 
