@@ -81,3 +81,27 @@ async def test_source_that_cannot_start_is_a_plain_error(bundled_scorer):
         await asyncio.wait_for(
             run_bot(config, stop=asyncio.Event(), scorer=bundled_scorer, source=source, status_interval=None), 10
         )
+
+
+LOGS_A_POLL = """
+import logging, sys, httpx
+from bot.cli import _setup_logging
+
+_setup_logging(verbose=sys.argv[1] == "verbose")
+client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+client.post("https://www.youtube.com/youtubei/v1/live_chat/get_live_chat?key=SECRET")
+logging.getLogger("bot.sources.youtube.reader").info("YouTube chat live: live chat of VIDEO")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("verbose", [False, True], ids=["plain", "verbose"])
+def test_third_party_loggers_are_quiet_unless_verbose(verbose):
+    """httpx's line per poll (with its URL and API key) stays out of the log unless --verbose; moodbot's own lines stay in."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-c", LOGS_A_POLL, "verbose" if verbose else "plain"]
+    err = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True).stderr
+    assert "YouTube chat live: live chat of VIDEO" in err
+    assert ("HTTP Request: POST" in err) is verbose and ("SECRET" in err) is verbose, err
