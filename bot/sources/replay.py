@@ -225,7 +225,8 @@ def _renamed(message: ChatMessage, round_: int) -> ChatMessage:
 
 
 class ReplayWriter:
-    """Appends messages to a recording; `flush` writes them out without blocking the loop."""
+    """Appends messages to a recording; `flush` writes them out without blocking the loop (and
+    never fails: on a full disk the lines wait, bounded, see `bot.jsonl`)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -238,6 +239,11 @@ class ReplayWriter:
     def written(self) -> int:
         return self._out.written
 
+    @property
+    def problem(self) -> str | None:
+        """Why the recording cannot be written right now (a full disk), or None."""
+        return self._out.problem
+
     def add(self, message: ChatMessage) -> None:
         self._out.add(message_to_json(message))
 
@@ -246,3 +252,7 @@ class ReplayWriter:
 
     async def close(self) -> None:
         await self._out.close()
+
+    async def discard(self) -> None:
+        """Close; delete the file if this writer created it (a run that failed to start)."""
+        await self._out.discard()
