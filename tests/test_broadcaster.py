@@ -38,6 +38,13 @@ async def server(overlay):
     await broadcaster.close()
 
 
+async def churn(changed, every):
+    """The mood changing every `every` seconds, for ever."""
+    while True:
+        changed.set()
+        await asyncio.sleep(every)
+
+
 async def test_page_and_assets_over_http(server):
     """/ is the page (text/html), assets by name, with no caching in OBS."""
     status, headers, body = await http_get(server.port, "/?theme=light&scale=2")
@@ -71,12 +78,7 @@ async def test_updates_are_capped_in_rate(server):
         server.publish(lambda: json.dumps({"type": "update"}), changed, on_frame=lambda: sent.append(1))
     )
 
-    async def churn():
-        while True:
-            changed.set()
-            await asyncio.sleep(0.005)
-
-    churner = asyncio.create_task(churn())
+    churner = asyncio.create_task(churn(changed, 0.005))
     async with connect(server.ws_url) as ws:
         await ws.recv()
         received = 0
@@ -200,13 +202,7 @@ async def test_cpu_under_a_one_byte_flood(overlay):
     changed = asyncio.Event()
     async with server:
         publisher = asyncio.create_task(server.publish(lambda: json.dumps({"type": "update"}), changed))
-
-        async def churn():
-            while True:
-                changed.set()
-                await asyncio.sleep(0.02)
-
-        churner = asyncio.create_task(churn())
+        churner = asyncio.create_task(churn(changed, 0.02))
         async with connect(server.ws_url) as steady:
             await steady.recv()
             flooders = [

@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from helpers import bot_running, msg, write_recording
+from helpers import bot_running, loop_stalls, msg, write_recording
 from websockets.asyncio.client import connect
 
 from bot.chatqueue import ChatQueue
@@ -101,15 +101,6 @@ async def test_a_message_the_model_fails_on_is_skipped_and_counted(bundled_score
         await worker.process(await queue.get_batch(32, 0.0))
     assert worker.stats.failed == 1 and worker.stats.scored == 3
     assert aggregator.total == 4
-
-
-async def loop_stalls(box):
-    """Keeps the longest delay of a 10 ms sleep in box[0]: how long the event loop was blocked."""
-    loop = asyncio.get_running_loop()
-    while True:
-        before = loop.time()
-        await asyncio.sleep(0.01)
-        box[0] = max(box[0], loop.time() - before - 0.01)
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ import zlib
 
 import psutil
 import pytest
-from youtube_fakes import LIVE_ID, FakeTime, chat_page, load_json, load_text, texts
+from helpers import loop_stalls
+from youtube_fakes import LIVE_ID, FakeTime, chat_page, load_json, load_text, read_request, texts
 
 from bot.chat import SourceState
 from bot.config import YouTubeConfig
@@ -80,15 +81,8 @@ class HostileYouTube:
 
     async def _serve(self, reader, writer):
         try:
-            while request_line := await reader.readline():
-                method, target, _ = request_line.decode().split(" ", 2)
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode().partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                path = target.split("?")[0]
+            while request := await read_request(reader):
+                method, path = request
                 self.requests.append(f"{method} {path}")
                 answer = self.polls.pop(0) if method == "POST" else PAGES[path]
                 if callable(answer):
@@ -125,15 +119,6 @@ class PeakMemory:
         while self._running:
             self.peak = max(self.peak, self._process.memory_info().rss)
             clock.sleep(0.002)
-
-
-async def loop_stalls(box):
-    """Keeps the longest delay of a 10 ms sleep in box[0]: how long the event loop was blocked."""
-    loop = asyncio.get_running_loop()
-    while True:
-        before = loop.time()
-        await asyncio.sleep(0.01)
-        box[0] = max(box[0], loop.time() - before - 0.01)
 
 
 async def read_all(youtube, config):

@@ -469,7 +469,7 @@ def test_hostile_amounts_and_offsets_are_no_numbers():
     text = json.dumps(paid)
     shown = re.search(r'"purchaseAmountText": \{"simpleText": "([^"]+)"', text).group(1)
     message = parse_chat_response(json.loads(text.replace(shown, "$" + "9" * 400))).items[0].message
-    assert message.amount is None and message.amount_text == "$" + "9" * 400
+    assert message.amount is None and message.amount_text == ("$" + "9" * 400)[:256]  # cut at the edge
 
     replay = unique_replay_ids(load_json("replay/pt0-0.json"), "r")
     actions = replay.get("response", replay)["continuationContents"]["liveChatContinuation"]["actions"]

@@ -75,6 +75,21 @@ def unique_replay_ids(page: dict[str, Any], tag: str) -> dict[str, Any]:
     return page
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[str, str] | None:
+    """One HTTP/1.1 request from a loopback client: (method, path without the query), None at its end."""
+    request_line = await reader.readline()
+    if not request_line:
+        return None
+    method, target, _ = request_line.decode().split(" ", 2)
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return method, target.split("?")[0]
+
+
 class FakeTime:
     """A clock that only moves when the code under test sleeps; sleeps return at once."""
 
