@@ -4,8 +4,10 @@
 
 The readers (one per chat source), the worker, the publisher and the status line are tasks in
 one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults
-from outside (YouTube, Twitch, a client) are handled inside the stages and never reach this
-level; a chat source that fails or ends leaves the others reading.
+from outside (YouTube, Twitch, a client, a full disk) are handled inside the stages and never
+reach this level; a chat source that fails or ends leaves the others reading, and a full disk
+shows as an alert on the status line and in the overlay's messages. A run that fails to start
+(a model that will not load, a stream that is not there) leaves no session file behind.
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ class Bot:
             queue_max=self.queue.maxsize,
         )
 
+    def alerts(self) -> list[str]:
+        """What the streamer must know now: files that cannot be written (a full disk)."""
+        files = (("history", self.history), ("recording", self.recorder))
+        return [f"{what} not saved: {out.problem}" for what, out in files if out is not None and out.problem]
+
     def payload(self, kind: str) -> dict:
         snapshot = self.aggregator.snapshot(self.clock())
         wall_time = time.time()
@@ -127,6 +134,7 @@ class Bot:
             wall_time=wall_time,
             ready=self.worker is not None,
             sources=self.breakdown(),
+            alerts=self.alerts(),
         )
 
     def message(self, kind: str) -> str:
@@ -140,6 +148,7 @@ class Bot:
             f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
             f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {self.source_states()}"
             + f" | overlays {self.broadcaster.clients}"
+            + "".join(f" | WARNING {alert}" for alert in self.alerts())
         )
 
     def source_states(self) -> str:
@@ -176,18 +185,15 @@ async def run_bot(
     broadcaster = Broadcaster(config.server, snapshot=lambda: bot.message("snapshot"))
     bot = Bot(config, queue, aggregator, broadcaster, clock=clock)
     bot.add_sources(sources if sources is not None else make_sources(config, on_event=bot.event))
-    if config.source.record:
-        bot.recorder = ReplayWriter(config.source.record)
-    if config.history.dir:
-        bot.history = HistoryWriter(
-            config.history.dir,
-            source=source_label(list(bot.sources)),
-            model=config.model.path,
-            messages=config.history.messages,
-        )
-        log.info("mood history of this session: %s", bot.history.path)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
+        # Unwound in reverse: drain the queue through the worker, then let the model thread go,
+        # then close the server.
+        workers = stack.enter_context(contextlib.ExitStack())
+        stack.push_async_exit(
+            lambda _type, error, _tb: _shut_down(bot, status_interval, failed=error is not None and not bot.read)
+        )
+        _open_files(bot)  # only now, so that a port already taken leaves no session file
         if announce:
             print(
                 f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",
@@ -195,10 +201,6 @@ async def run_bot(
             )
         if config.server.host not in LOOPBACK_HOSTS:
             log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
-        # Unwound in reverse: drain the queue through the worker, then let the model thread go,
-        # then close the server.
-        workers = stack.enter_context(contextlib.ExitStack())
-        stack.push_async_callback(_shut_down, bot, status_interval)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(_wait(stop))
@@ -224,6 +226,20 @@ async def run_bot(
         except BaseExceptionGroup as group:
             _reraise(group)
     return bot
+
+
+def _open_files(bot: Bot) -> None:
+    config = bot.config
+    if config.source.record:
+        bot.recorder = ReplayWriter(config.source.record)
+    if config.history.dir:
+        bot.history = HistoryWriter(
+            config.history.dir,
+            source=source_label(list(bot.sources)),
+            model=config.model.path,
+            messages=config.history.messages,
+        )
+        log.info("mood history of this session: %s", bot.history.path)
 
 
 def _reraise(group: BaseExceptionGroup) -> None:
@@ -309,7 +325,8 @@ async def _show_status(bot: Bot, interval: float) -> None:
             log.info("%s", bot.status_line())
 
 
-async def _shut_down(bot: Bot, status_interval: float | None) -> None:
+async def _shut_down(bot: Bot, status_interval: float | None, *, failed: bool) -> None:
+    """The clean stop; `failed`: the run failed before reading anything, so it keeps no files."""
     if status_interval and sys.stderr.isatty():
         sys.stderr.write("\n")
     if bot.worker is not None:
@@ -323,10 +340,15 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
             log.warning("shutdown: %d queued messages dropped (model too slow to finish)", len(waiting))
     final = bot.payload("update")
     bot.broadcaster.send(encode(final))
-    if bot.history:
-        bot.history.window(final)
-        await bot.history.close()
-    if bot.recorder:
-        await bot.recorder.close()
-        log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
+    if failed:
+        for out in (bot.history, bot.recorder):
+            if out is not None:
+                await out.discard()
+    else:
+        if bot.history:
+            bot.history.window(final)
+            await bot.history.close()
+        if bot.recorder:
+            await bot.recorder.close()
+            log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
     log.info("stopped: %d messages read, %d dropped", bot.read, bot.queue.dropped)

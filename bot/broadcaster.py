@@ -5,22 +5,27 @@ Every new connection gets a full snapshot at once (OBS reloads the page on scene
 then updates at a capped rate. Updates go out with `broadcast()`, which never waits for a slow
 reader; a client whose send buffer is backed up is skipped until it catches up or the ping
 timeout closes it, so one stuck overlay never holds up the others. Clients are never listened
-to: anything they send is read and dropped.
+to: the first few messages a client sends are dropped, and a client that keeps talking is
+closed (a flood of tiny messages would otherwise keep the event loop busy). At the open-file
+limit, the refused connections make one warning every few seconds, not a traceback each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import mimetypes
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from asyncio_throttle import Throttler
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from .config import LOOPBACK_HOSTS, ServerConfig
@@ -32,7 +37,9 @@ log = logging.getLogger(__name__)
 
 OVERLAY_DIR = Path(__file__).parent / "overlay"
 _IDLE_INTERVAL = 1.0  # seconds between updates when nothing changed (keeps the page's clock fresh)
-_MAX_CLIENT_MESSAGE = 1024  # bytes; clients have nothing to say to us
+_MAX_CLIENT_MESSAGE = 1024  # bytes; clients have nothing to say to us...
+_MAX_CLIENT_MESSAGES = 8  # ...so one that sends more than a few messages is closed
+_ACCEPT_WARNING_INTERVAL = 10.0  # seconds between two warnings about refused connections
 _MAX_SEND_BUFFER = 256 * 1024  # a client this far behind is skipped
 
 
@@ -84,6 +91,7 @@ class Broadcaster:
         await self.close()
 
     async def start(self) -> None:
+        _AcceptErrors.install(asyncio.get_running_loop())
         try:
             self._server = await serve(
                 self._handle,
@@ -135,8 +143,13 @@ class Broadcaster:
     async def _handle(self, connection: ServerConnection) -> None:
         try:
             await connection.send(self._snapshot())
+            said = 0
             async for _ in connection:  # nothing a client says is acted on
-                pass
+                said += 1
+                if said > _MAX_CLIENT_MESSAGES:
+                    log.warning("closed a websocket client that kept sending messages: %s", connection.remote_address)
+                    await connection.close(CloseCode.POLICY_VIOLATION, "clients have nothing to say")
+                    break
         except ConnectionClosed:
             pass  # an overlay that goes away (OBS hid the source) is business as usual
         log.debug("overlay disconnected: %s", connection.remote_address)
@@ -185,6 +198,44 @@ async def _wait_at_most(event: asyncio.Event, seconds: float) -> None:
             await event.wait()
     except TimeoutError:
         pass
+
+
+class _AcceptErrors:
+    """The event loop's exception handler from the first server on: asyncio reports each
+    accept() refused at the open-file limit with a traceback, a hundred per loop tick (and its
+    retries of a server closed meanwhile fail the same way); this makes them one warning every
+    `_ACCEPT_WARNING_INTERVAL` seconds and passes everything else on."""
+
+    def __init__(self, previous: Any) -> None:
+        self._previous = previous
+        self._last = -math.inf
+        self._since = 0
+
+    @classmethod
+    def install(cls, loop: asyncio.AbstractEventLoop) -> None:
+        # For the loop's life: the retries asyncio schedules can fail after the server closed.
+        if not isinstance(loop.get_exception_handler(), cls):
+            loop.set_exception_handler(cls(loop.get_exception_handler()))
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        message = str(context.get("message", ""))
+        if not message.startswith("socket.accept() out of system resource") and "._start_serving" not in message:
+            if self._previous is not None:
+                self._previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+            return
+        self._since += 1
+        now = loop.time()
+        if now - self._last >= _ACCEPT_WARNING_INTERVAL:
+            error = context.get("exception")
+            log.warning(
+                "refusing new connections: %s (%d refused); raise the open-file limit (ulimit -n) "
+                "or close what holds connections open",
+                getattr(error, "strerror", None) or error,
+                self._since,
+            )
+            self._last, self._since = now, 0
 
 
 def _buffered(connection: ServerConnection) -> int:

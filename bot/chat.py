@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 __all__ = [
+    "MAX_TEXT",
     "Author",
     "ChatEvent",
     "ChatMessage",
@@ -24,6 +25,18 @@ __all__ = [
     "SourceStatus",
     "overall_status",
 ]
+
+# Characters of a message's text that are kept (YouTube allows 200, Twitch 500): a 5 MB line
+# would otherwise hold the event loop for seconds in reaction detection alone.
+MAX_TEXT = 2000
+_MAX_FIELD = 256  # ids, names, currencies: real ones are far shorter
+
+
+def _edge(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters and made valid UTF-8: what every stage may rely on."""
+    if len(value) > limit:
+        value = value[:limit]
+    return value if value.isascii() else _valid_utf8(value)
 
 
 def _valid_utf8(text: str) -> str:
@@ -57,8 +70,10 @@ class Author:
     vip: bool = False
 
     def __post_init__(self) -> None:
-        if not self.name.isascii():
-            object.__setattr__(self, "name", _valid_utf8(self.name))
+        for name in ("name", "id"):
+            value = getattr(self, name)
+            if len(value) > _MAX_FIELD or not value.isascii():
+                object.__setattr__(self, name, _edge(value, _MAX_FIELD))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,12 +101,20 @@ class ChatMessage:
     first: bool = False
 
     def __post_init__(self) -> None:
-        # Chat and recordings can carry lone surrogates (broken emoji); they cannot be encoded
-        # as UTF-8 for the overlay or a file, so they become U+FFFD here, once, at the edge.
-        for name in ("text", "id", "source"):
+        # Here, once, at the edge: chat and recordings can carry megabytes, and lone surrogates
+        # (broken emoji) that cannot be encoded as UTF-8 for the overlay or a file (U+FFFD).
+        for name, limit in (
+            ("text", MAX_TEXT),
+            ("id", _MAX_FIELD),
+            ("source", _MAX_FIELD),
+            ("currency", _MAX_FIELD),
+            ("amount_text", _MAX_FIELD),
+        ):
             value = getattr(self, name)
-            if not value.isascii():
-                object.__setattr__(self, name, _valid_utf8(value))
+            if value is not None and (len(value) > limit or not value.isascii()):
+                object.__setattr__(self, name, _edge(value, limit))
+        if len(self.emotes) > MAX_TEXT:  # each emote stands for at least one character of the text
+            object.__setattr__(self, "emotes", self.emotes[:MAX_TEXT])
 
     @property
     def paid(self) -> bool:

@@ -147,13 +147,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
+    # moodbot's own lines at INFO; other libraries only warn, unless --verbose: httpx logs each
+    # poll (2.5 a second, with the URL and API key) and websockets each connection at INFO.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    # websockets logs every HTTP request and connection at INFO: too chatty next to a stream.
-    logging.getLogger("websockets").setLevel(logging.WARNING)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("websockets").setLevel(logging.WARNING)  # even with --verbose: a line per request
     # transformers reads these when it is first imported (not here: `moodbot --help` stays fast).
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -1,14 +1,17 @@
 """Configuration: read config.yaml once, check every key, hand plain frozen objects down.
 
 Each section is a frozen dataclass; `load_config` rejects unknown keys (with a hint), wrong
-types and out-of-range values with one line naming the key. Durations are in seconds unless
-the key says otherwise; `null` switches an optional feature off.
+types and out-of-range values with one line naming the key (and quoting at most ~100 characters
+of the value). Every number has bounds. YAML aliases (`*name`) are refused: a few of them can
+expand a 300-byte file into gigabytes. Durations are in seconds unless the key says otherwise;
+`null` switches an optional feature off.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -19,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, quoted
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -42,7 +45,24 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
     if not ok:
-        raise ConfigError(f"{key}: must be {allowed} (got {value!r})")
+        raise ConfigError(f"{key}: must be {allowed} (got {quoted(value)})")
+
+
+def _check_range(value: float, low: float, high: float, key: str, *, above_low: bool = False) -> None:
+    """`low`..`high` (or more than `low` when `above_low`), named in the error as such."""
+    ok = (low < value if above_low else low <= value) and value <= high
+    _check(ok, key, f"more than {low:g}, at most {high:g}" if above_low else f"{low:g}..{high:g}", value)
+
+
+def _is_url(url: str, schemes: tuple[str, ...]) -> bool:
+    if not url.isprintable() or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        # Reading .port raises ValueError unless it is a number in 0..65535.
+        return parts.scheme in schemes and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
+        return False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +77,7 @@ class SourceConfig:
     record: str | None = None
 
     def __post_init__(self) -> None:
-        _check(self.speed >= 0, "source.speed", "0 (as fast as possible) or more", self.speed)
+        _check(0 <= self.speed <= 1000, "source.speed", "0 (as fast as possible) to 1000", self.speed)
         for key, raw, values in (
             ("source.video", self.video, self.videos),
             ("source.twitch", self.twitch, self.channels),
@@ -95,11 +115,11 @@ class YouTubeConfig:
     min_silence: float = 60.0
 
     def __post_init__(self) -> None:
-        _check(self.base_url.startswith(("http://", "https://")), "youtube.base_url", "an http(s) URL", self.base_url)
-        _check(self.request_timeout > 0, "youtube.request_timeout", "more than 0", self.request_timeout)
-        _check(self.max_backoff >= 1, "youtube.max_backoff", "1 or more", self.max_backoff)
-        _check(self.silence_factor >= 1, "youtube.silence_factor", "1 or more", self.silence_factor)
-        _check(self.min_silence > 0, "youtube.min_silence", "more than 0", self.min_silence)
+        _check(_is_url(self.base_url, ("http", "https")), "youtube.base_url", "an http(s) URL", self.base_url)
+        _check_range(self.request_timeout, 0, 300, "youtube.request_timeout", above_low=True)
+        _check_range(self.max_backoff, 1, 3600, "youtube.max_backoff")
+        _check_range(self.silence_factor, 1, 1000, "youtube.silence_factor")
+        _check_range(self.min_silence, 0, 3600, "youtube.min_silence", above_low=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,10 +131,9 @@ class TwitchConfig:
     max_backoff: float = 60.0
 
     def __post_init__(self) -> None:
-        ok = self.url.startswith(("ws://", "wss://")) and bool(urlsplit(self.url).hostname)
-        _check(ok, "twitch.url", "a ws:// or wss:// URL", self.url)
-        _check(self.connect_timeout > 0, "twitch.connect_timeout", "more than 0", self.connect_timeout)
-        _check(self.max_backoff >= 1, "twitch.max_backoff", "1 or more", self.max_backoff)
+        _check(_is_url(self.url, ("ws", "wss")), "twitch.url", "a ws:// or wss:// URL", self.url)
+        _check_range(self.connect_timeout, 0, 300, "twitch.connect_timeout", above_low=True)
+        _check_range(self.max_backoff, 1, 3600, "twitch.max_backoff")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +150,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check(self.device == "cpu" or self.device.startswith("cuda"), "model.device", "cpu or cuda", self.device)
         _check(8 <= self.max_length <= 512, "model.max_length", "8..512", self.max_length)
-        _check(self.threads is None or self.threads >= 1, "model.threads", "1 or more, or null", self.threads)
+        _check(self.threads is None or 1 <= self.threads <= 256, "model.threads", "1..256, or null", self.threads)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +162,7 @@ class WorkerConfig:
     max_wait_ms: int = 50
 
     def __post_init__(self) -> None:
-        _check(self.queue_size >= 1, "worker.queue_size", "1 or more", self.queue_size)
+        _check_range(self.queue_size, 1, 1_000_000, "worker.queue_size")
         _check(1 <= self.batch_size <= 512, "worker.batch_size", "1..512", self.batch_size)
         _check(0 <= self.max_wait_ms <= 10_000, "worker.max_wait_ms", "0..10000", self.max_wait_ms)
 
@@ -164,18 +183,19 @@ class MoodConfig:
     history_seconds: float = 300.0
 
     def __post_init__(self) -> None:
-        _check(self.short_window > 0, "mood.short_window", "more than 0", self.short_window)
+        _check_range(self.short_window, 0, 3600, "mood.short_window", above_low=True)
         _check(
             self.long_window >= self.short_window, "mood.long_window", "at least mood.short_window", self.long_window
         )
-        _check(self.needle_smoothing >= 0, "mood.needle_smoothing", "0 or more", self.needle_smoothing)
-        _check(self.max_per_author >= 1, "mood.max_per_author", "1 or more", self.max_per_author)
-        _check(self.copypasta_min_chars >= 1, "mood.copypasta_min_chars", "1 or more", self.copypasta_min_chars)
-        _check(self.copypasta_max_weight > 0, "mood.copypasta_max_weight", "more than 0", self.copypasta_max_weight)
-        _check(self.superchat_weight >= 0, "mood.superchat_weight", "0 or more", self.superchat_weight)
-        _check(self.member_weight >= 0, "mood.member_weight", "0 or more", self.member_weight)
-        _check(0 <= self.top_reactions <= 20, "mood.top_reactions", "0..20", self.top_reactions)
-        _check(self.history_seconds >= 10, "mood.history_seconds", "10 or more", self.history_seconds)
+        _check_range(self.long_window, 0, 86400, "mood.long_window")
+        _check_range(self.needle_smoothing, 0, 600, "mood.needle_smoothing")
+        _check_range(self.max_per_author, 1, 1000, "mood.max_per_author")
+        _check_range(self.copypasta_min_chars, 1, 2000, "mood.copypasta_min_chars")
+        _check_range(self.copypasta_max_weight, 0, 1000, "mood.copypasta_max_weight", above_low=True)
+        _check_range(self.superchat_weight, 0, 1000, "mood.superchat_weight")
+        _check_range(self.member_weight, 0, 1000, "mood.member_weight")
+        _check_range(self.top_reactions, 0, 20, "mood.top_reactions")
+        _check_range(self.history_seconds, 10, 3600, "mood.history_seconds")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,7 +217,7 @@ class ServerConfig:
             "more than 0, at most 60",
             self.max_updates_per_s,
         )
-        _check(self.max_clients >= 1, "server.max_clients", "1 or more", self.max_clients)
+        _check_range(self.max_clients, 1, 1000, "server.max_clients")
         loopback = self.host in LOOPBACK_HOSTS
         _check(
             loopback or self.allow_remote,
@@ -216,7 +236,8 @@ class HistoryConfig:
     flush_interval: float = 2.0
 
     def __post_init__(self) -> None:
-        _check(0 < self.flush_interval <= 60, "history.flush_interval", "more than 0, at most 60", self.flush_interval)
+        # Each flush also writes a line of the mood: more often than twice a second only fills the disk.
+        _check_range(self.flush_interval, 0.5, 60, "history.flush_interval")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,9 +261,11 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
         raw = _read_yaml(Path(path))
     for dotted, value in (overrides or {}).items():
         section, key = dotted.split(".", 1)
-        section_data = raw.setdefault(section, {})
+        if raw.get(section) is None:  # absent, or written as an empty `server:`
+            raw[section] = {}
+        section_data = raw[section]
         if not isinstance(section_data, dict):
-            raise ConfigError(f"{section}: must be a mapping of keys (got {section_data!r})")
+            raise ConfigError(f"{section}: must be a mapping of keys (got {quoted(section_data)})")
         section_data[key] = value
     return _build(AppConfig, raw, "")
 
@@ -255,12 +278,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({exc})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ConfigLoader)  # a SafeLoader, without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{path}:{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a moodbot config") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -268,11 +293,31 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """yaml.safe_load's loader, refusing aliases: a few `*name`s nested in each other expand a
+    300-byte file into gigabytes (and a config has no use for them)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in moodbot's config", mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # more digits than Python reads: kept as text, refused by the key's check
+            return self.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _ConfigLoader.construct_yaml_int)
+
+
 def _build(cls: type, data: Any, prefix: str) -> Any:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix.rstrip('.')}: must be a mapping of keys (got {data!r})")
+        raise ConfigError(f"{prefix.rstrip('.')}: must be a mapping of keys (got {quoted(data)})")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     for key in data:
@@ -288,6 +333,15 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         else:
             values[key] = _coerce(value, hint, f"{prefix}{key}")
     return cls(**values)
+
+
+def _is_finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _coerce(value: Any, hint: Any, key: str) -> Any:
@@ -319,7 +373,7 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     elif hint is int:
         _check(isinstance(value, int) and not isinstance(value, bool), key, "a whole number", value)
     elif hint is float:
-        _check(isinstance(value, (int, float)) and not isinstance(value, bool), key, "a number", value)
+        _check(_is_finite(value), key, "a number", value)
         return float(value)
     elif hint is str:
         _check(isinstance(value, str) and value != "", key, "text", value)

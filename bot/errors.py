@@ -11,6 +11,8 @@ MoodbotError                  root: the CLI prints its message as one line and e
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "ConfigError",
     "DataError",
@@ -19,7 +21,12 @@ __all__ = [
     "SourceEnded",
     "SourceError",
     "SourceRetryable",
+    "quoted",
 ]
+
+_QUOTED = reprlib.Repr()
+_QUOTED.maxlevel, _QUOTED.maxlist, _QUOTED.maxdict, _QUOTED.maxtuple, _QUOTED.maxset = 2, 6, 4, 6, 6
+_QUOTED.maxstring = _QUOTED.maxother = _QUOTED.maxlong = 80
 
 
 class MoodbotError(Exception):
@@ -48,3 +55,19 @@ class SourceRetryable(SourceError):
 
 class SourceEnded(SourceError):
     """The stream has ended, gone private or has its chat turned off."""
+
+
+def quoted(value: object, limit: int = 100) -> str:
+    """`value` as an error message quotes it: its repr, cut to about `limit` characters.
+
+    A bad value can be megabytes (a pasted file, a YAML alias bomb): the one-line error must not be.
+    """
+    try:
+        text = _QUOTED.repr(value)
+    except ValueError:  # an int of more digits than Python will print
+        text = (
+            f"a number of ~{value.bit_length() * 0.30103:.0f} digits"
+            if isinstance(value, int)
+            else type(value).__name__
+        )
+    return text if len(text) <= limit else text[: limit - 1] + "…"

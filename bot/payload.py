@@ -85,6 +85,7 @@ def build_message(
     wall_time: float,
     ready: bool = True,
     sources: Sequence[SourceSummary] = (),
+    alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A "snapshot" (with the needle's history, for new clients) or an "update" message.
 
@@ -92,6 +93,7 @@ def build_message(
 
     `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
     offset, so the page gets Unix times without the aggregator ever reading a wall clock.
+    `alerts` are what the streamer must know now (e.g. "history not saved: No space left on device").
     """
     message: dict[str, Any] = {
         "type": kind,
@@ -109,6 +111,7 @@ def build_message(
         "queue": {"depth": counters.queue_depth, "max": counters.queue_max},
         "source": {"name": source.name, "state": str(source.state), "detail": source.detail},
         "sources": _sources(snapshot, sources),
+        "alerts": list(alerts),
     }
     if kind == "snapshot":
         offset = wall_time - snapshot.at

@@ -92,3 +92,14 @@ def bot_running(config, scorer):
                 raise AssertionError("the bot did not stop within 30 s of being asked to") from None
 
     return running()
+
+
+async def loop_stalls(box: list[float]) -> None:
+    """Keeps the longest delay of a 10 ms sleep in box[0]: how long the event loop was blocked at most."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0.01)
+        box[0] = max(box[0], loop.time() - before - 0.01)

@@ -1,12 +1,16 @@
 """The overlay server: the page over HTTP, the mood over the websocket, on one port."""
 
 import asyncio
+import contextlib
 import json
+import socket
+import sys
+import time
 
 import pytest
 from helpers import http_get
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bot.broadcaster import Broadcaster
 from bot.config import ServerConfig
@@ -32,6 +36,13 @@ async def server(overlay):
     await broadcaster.start()
     yield broadcaster
     await broadcaster.close()
+
+
+async def churn(changed, every):
+    """The mood changing every `every` seconds, for ever."""
+    while True:
+        changed.set()
+        await asyncio.sleep(every)
 
 
 async def test_page_and_assets_over_http(server):
@@ -67,12 +78,7 @@ async def test_updates_are_capped_in_rate(server):
         server.publish(lambda: json.dumps({"type": "update"}), changed, on_frame=lambda: sent.append(1))
     )
 
-    async def churn():
-        while True:
-            changed.set()
-            await asyncio.sleep(0.005)
-
-    churner = asyncio.create_task(churn())
+    churner = asyncio.create_task(churn(changed, 0.005))
     async with connect(server.ws_url) as ws:
         await ws.recv()
         received = 0
@@ -151,3 +157,124 @@ async def test_port_in_use_is_a_clear_error(server, overlay):
     other = Broadcaster(ServerConfig(port=server.port), snapshot=lambda: "{}", overlay_dir=overlay)
     with pytest.raises(ConfigError, match=r"server\.port"):
         await other.start()
+
+
+async def test_a_chatty_client_is_closed(server):
+    """A client that keeps talking (a flood of 1-byte messages) is closed after a few; the others carry on."""
+    async with connect(server.ws_url) as quiet, connect(server.ws_url) as noisy:
+        await quiet.recv()
+        await noisy.recv()
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(1000):
+                await noisy.send("x")
+        # The server stops reading it at once; the closing handshake then waits out close_timeout (2 s).
+        await asyncio.wait_for(noisy.wait_closed(), 5)
+        assert noisy.close_code == 1008
+        server.send('{"type": "update"}')
+        assert json.loads(await asyncio.wait_for(quiet.recv(), 2)) == {"type": "update"}
+
+
+FLOODER = """
+import base64, os, socket, sys, time
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+key = base64.b64encode(os.urandom(16)).decode()
+sock.sendall(f"GET /ws HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
+             f"Sec-WebSocket-Key: {key}\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n".encode())
+assert b" 101 " in sock.recv(4096)
+print("flooding", flush=True)
+frames = bytes([0x81, 0x81, 1, 2, 3, 4, ord("x") ^ 1]) * 1000  # 1-byte text messages, masked
+end = time.monotonic() + float(sys.argv[2])
+sent = 0
+try:
+    while time.monotonic() < end:
+        sock.sendall(frames)
+        sent += 1000
+except OSError:
+    pass
+print(sent, flush=True)
+"""
+
+
+@pytest.mark.slow
+async def test_cpu_under_a_one_byte_flood(overlay):
+    """Four clients flooding 1-byte messages cost the server little CPU; a steady overlay keeps its update rate."""
+    server = Broadcaster(ServerConfig(port=0, max_updates_per_s=10), snapshot=lambda: "{}", overlay_dir=overlay)
+    changed = asyncio.Event()
+    async with server:
+        publisher = asyncio.create_task(server.publish(lambda: json.dumps({"type": "update"}), changed))
+        churner = asyncio.create_task(churn(changed, 0.02))
+        async with connect(server.ws_url) as steady:
+            await steady.recv()
+            flooders = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", FLOODER, str(server.port), "3", stdout=asyncio.subprocess.PIPE
+                )
+                for _ in range(4)
+            ]
+            for flooder in flooders:
+                assert await flooder.stdout.readline() == b"flooding\n"
+            cpu, wall = time.process_time(), time.monotonic()
+            updates = 0
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(3):
+                    async for _ in steady:
+                        updates += 1
+            page_started = time.monotonic()
+            await http_get(server.port, "/")
+            page_ms = (time.monotonic() - page_started) * 1000
+            cpu_share = (time.process_time() - cpu) / (time.monotonic() - wall)
+            sent = [int((await flooder.stdout.read()).split()[-1]) for flooder in flooders]
+            for flooder in flooders:
+                await flooder.wait()
+        churner.cancel()
+        publisher.cancel()
+    rate = updates / 3
+    print(
+        f"\n4 clients flooding 1-byte messages ({sum(sent):,} sent before being cut off): server CPU {cpu_share:.0%} "
+        f"of a core, steady client {rate:.1f} updates/s, GET / {page_ms:.0f} ms"
+    )
+    assert cpu_share < 0.5
+    assert rate >= 7
+
+
+AT_THE_FD_LIMIT = """
+import asyncio, resource, sys
+from bot.broadcaster import Broadcaster
+from bot.cli import _setup_logging
+from bot.config import ServerConfig
+
+_setup_logging(verbose=False)  # as `moodbot run` logs
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+async def main():
+    async with Broadcaster(ServerConfig(port=0), snapshot=lambda: "{}") as server:
+        print(server.port, flush=True)
+        await asyncio.sleep(float(sys.argv[1]))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+async def test_at_the_file_descriptor_limit_one_warning(tmp_path):
+    """400 idle connections against a 256-file limit: a rate-limited warning, not a traceback per refused accept."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", AT_THE_FD_LIMIT, "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    port = int(await child.stdout.readline())
+    sockets = []
+    for _ in range(400):  # non-blocking: past the listen backlog a connect waits for ever
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        sockets.append(sock)
+    _, err = await asyncio.wait_for(child.communicate(), 30)
+    for sock in sockets:
+        sock.close()
+    text = err.decode()
+    print(f"\n400 connections at a 256-file limit for 5 s: {len(err):,} bytes of log, {text.count(chr(10))} lines")
+    assert child.returncode == 0, text[-2000:]
+    assert "Traceback" not in text
+    warnings = [line for line in text.splitlines() if "open-file limit" in line]
+    assert 1 <= len(warnings) <= 2, text[-2000:]
+    assert len(err) < 2000

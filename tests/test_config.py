@@ -1,7 +1,9 @@
 """config.yaml: read once, every mistake named in one line."""
 
 import dataclasses
+import math
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,19 @@ def test_every_key_is_documented_in_config_yaml():
             assert match, f"{section.name}.{key.name} is not documented"
 
 
+ALIAS_BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+model:
+  label_map: *g
+"""
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
@@ -45,16 +60,31 @@ def test_every_key_is_documented_in_config_yaml():
         ("source: 5\n", "source: must be a mapping of keys"),
         ("[1, 2]\n", "must be a mapping of sections"),
         ("mood:\n  short_window: [\n", "line"),
+        (ALIAS_BOMB, "aliases (*name) are not allowed"),
+        ("server:\n  allowed_origins: &o [x]\nmodel:\n  label_map: *o\n", "aliases (*name) are not allowed"),
+        ("mood:\n  short_window: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+        ("youtube:\n  base_url: 'http://[::1'\n", "youtube.base_url: must be an http(s) URL"),
+        ("youtube:\n  base_url: 'http://:80'\n", "youtube.base_url: must be an http(s) URL"),
+        ("youtube:\n  base_url: 'http://example.com:99999'\n", "youtube.base_url: must be an http(s) URL"),
+        ("youtube:\n  base_url: 'http://exa mple.com'\n", "youtube.base_url: must be an http(s) URL"),
+        ("model:\n  threads: 99999999999999\n", "model.threads: must be 1..256, or null"),
+        ("history:\n  flush_interval: 0.000001\n", "history.flush_interval: must be 0.5..60"),
+        ("source:\n  speed: " + "9" * 400 + "\n", "source.speed: must be a number"),
+        ("server:\n  port: " + "9" * 5000 + "\n", "server.port: must be a whole number"),
+        ("model:\n  device: " + "x" * 100_000 + "\n", "model.device: must be cpu or cuda"),
+        ("server:\n  host: " + "x" * 100_000 + "\n", "server.host: must be a loopback address"),
     ],
+    ids=lambda value: value[:30],
 )
 def test_mistakes_are_named_in_one_line(tmp_path, yaml_text, message):
-    """A wrong key, type or value stops with one line naming the key and what is allowed."""
+    """A wrong key, type or value (aliases, absurd nesting, broken URLs, absurd numbers too) stops with one
+    short line naming the key and what is allowed, quoting at most ~100 characters of the value."""
     path = tmp_path / "config.yaml"
     path.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert message in str(err.value)
-    assert "\n" not in str(err.value)
+    assert "\n" not in str(err.value) and len(str(err.value)) < 300, str(err.value)[:500]
 
 
 def test_missing_config_file():
@@ -75,3 +105,34 @@ def test_remote_binding_needs_the_explicit_key():
     """Listening beyond this machine needs server.allow_remote: true."""
     config = load_config(None, {"server.host": "0.0.0.0", "server.allow_remote": True})
     assert config.server.host == "0.0.0.0"
+
+
+def absurd_numbers():
+    """(key, value) for every numeric key and each absurd value of its type."""
+    for section in dataclasses.fields(AppConfig):
+        hints = typing.get_type_hints(section.default_factory)
+        for key in dataclasses.fields(section.default_factory):
+            kind = hints[key.name]
+            if kind in (int, int | None):
+                values = [10**12, -(10**12)]
+            elif kind in (float, float | None):
+                values = [1e12, -1e12, math.inf, math.nan]
+            else:
+                continue
+            for value in values:
+                yield pytest.param(f"{section.name}.{key.name}", value, id=f"{section.name}.{key.name}={value}")
+
+
+@pytest.mark.parametrize(("key", "value"), list(absurd_numbers()))
+def test_every_number_has_sane_bounds(key, value):
+    """No numeric key takes 10^12, -10^12, infinity or NaN."""
+    with pytest.raises(ConfigError, match=rf"^{re.escape(key)}: must be"):
+        load_config(None, {key: value})
+
+
+def test_empty_section_takes_command_line_options(tmp_path):
+    """An empty `server:` section plus --port is the defaults plus that port."""
+    path = tmp_path / "config.yaml"
+    path.write_text("server:\nmood:\n", encoding="utf-8")
+    config = load_config(path, {"server.port": 9000})
+    assert config.server.port == 9000 and config.mood == AppConfig().mood

@@ -79,3 +79,21 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     (tmp_path / "x.jsonl").write_text("hello\n", encoding="utf-8")
     with pytest.raises(DataError, match="not a moodbot session"):
         read_session(tmp_path / "x.jsonl")
+
+
+async def test_two_runs_in_the_same_second_get_their_own_files(tmp_path):
+    """Two sessions started in the same second from the same source never share (or append to) a file."""
+    started = 1_800_000_000.0
+    (tmp_path / "not-ours.jsonl").write_text("", encoding="utf-8")
+    first = HistoryWriter(tmp_path, source="replay", model="m", messages=False, started=started)
+    second = HistoryWriter(tmp_path, source="replay", model="m", messages=False, started=started)
+    assert first.path != second.path
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["not-ours.jsonl", first.path.name, second.path.name])
+    assert sorted([first.path, second.path]) == [first.path, second.path]  # `report latest` finds the later one
+    first.window(window(1.0, 0.1, 1))
+    second.window(window(1.0, 0.9, 1))
+    await first.close()
+    await second.close()
+    for writer, needle in ((first, 0.1), (second, 0.9)):
+        kinds = [json.loads(line) for line in writer.path.read_text(encoding="utf-8").splitlines()]
+        assert [k["type"] for k in kinds] == ["session", "window"] and kinds[1]["needle"] == needle

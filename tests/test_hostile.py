@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from helpers import bot_running, msg
+from helpers import bot_running, loop_stalls, msg, write_recording
 from websockets.asyncio.client import connect
 
 from bot.chatqueue import ChatQueue
@@ -101,3 +101,27 @@ async def test_a_message_the_model_fails_on_is_skipped_and_counted(bundled_score
         await worker.process(await queue.get_batch(32, 0.0))
     assert worker.stats.failed == 1 and worker.stats.scored == 3
     assert aggregator.total == 4
+
+
+@pytest.mark.slow
+async def test_a_5mb_line_does_not_stall_the_overlay(tmp_path, bundled_scorer):
+    """A 5 MB chat line is cut to 2,000 characters as it is read: the event loop (and the overlay) never waits long."""
+    # Played in real time: the huge line is read a second in, while the probe is watching.
+    lines = [(i * 0.05, "GG") for i in range(20)] + [(1.0, "草 " * 2_500_000), (1.1, "草")]
+    path = write_recording(tmp_path / "huge.jsonl", lines)
+    config = AppConfig(
+        source=SourceConfig(replay=str(path), speed=1, record=str(tmp_path / "rec.jsonl")),
+        server=ServerConfig(port=0),
+        history=HistoryConfig(dir=str(tmp_path / "sessions"), messages=True),
+    )
+    stall = [0.0]
+    async with bot_running(config, bundled_scorer) as bot:
+        probe = asyncio.create_task(loop_stalls(stall))
+        async with asyncio.timeout(120):
+            while bot.worker.stats.scored < 22:
+                await asyncio.sleep(0.05)
+        probe.cancel()
+    print(f"\na 5 MB chat line through the bot: longest event-loop stall {stall[0] * 1000:.0f} ms")
+    assert stall[0] < 0.5
+    recorded = [json.loads(line) for line in (tmp_path / "rec.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(recorded) == 22 and recorded[20]["text"] == "草 " * 1000

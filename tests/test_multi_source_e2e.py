@@ -61,8 +61,8 @@ async def badges_when(page, condition, timeout=20.0):
 async def test_youtube_and_twitch_in_one_mood_one_ends_the_other_goes_on(tmp_path, chromium, bundled_scorer):
     """Both chats feed one mood; the overlay badges both; YouTube ends, Twitch keeps the mood moving."""
     youtube = LoopbackYouTube()
-    # YouTube's recorded chat, then ~3 s of calm before the stream ends.
-    youtube.polls[-1:-1] = [quiet_poll()] * 15
+    # YouTube's recorded chat, then ~3 s of calm before the stream ends (polls wait at least 1 s).
+    youtube.polls[-1:-1] = [quiet_poll()] * 3
     base_url = await youtube.start()
     recording = tmp_path / "simulcast.jsonl"
     stop_chat = asyncio.Event()

@@ -103,6 +103,45 @@ async def test_bad_lines_are_skipped_and_counted(tmp_path):
     assert source.skipped == 4
 
 
+ABSURD_LINES = [
+    '{"id": "big", "time": ' + "9" * 400 + ', "text": "time of 400 digits"}',
+    '{"id": "inf", "time": Infinity, "text": "time Infinity"}',
+    '{"id": "-inf", "time": -Infinity, "text": "time -Infinity"}',
+    '{"id": "nan", "time": NaN, "text": "time NaN"}',
+    '{"id": "e400", "time": 1e400, "text": "time 1e400"}',
+    '{"id": "amt", "time": 1001, "text": "amount of 400 digits", "kind": "superchat", "amount": ' + "9" * 400 + "}",
+    '{"id": "amtinf", "time": 1001, "text": "amount Infinity", "kind": "superchat", "amount": Infinity}',
+    '{"id": "digits", "time": ' + "9" * 5000 + ', "text": "more digits than Python reads"}',
+]
+
+
+async def test_absurd_numbers_are_skipped_and_counted(tmp_path):
+    """A time or amount of 400 digits, Infinity or NaN makes its line a bad line: skipped and counted, never fatal."""
+    t = FakeTime()
+    source = ReplaySource(
+        write_lines(tmp_path / "c.jsonl", [ROWS[0], *ABSURD_LINES, ROWS[1]]), clock=t.clock, sleep=t.sleep
+    )
+    assert [m.id for m in await collect(source)] == ["1", "2"]
+    assert source.skipped == len(ABSURD_LINES)
+    assert t.sleeps == pytest.approx([2.0])
+
+
+async def test_gaps_are_capped(tmp_path):
+    """A jump of hours (or to 1e12) in a recording waits a minute at most, and the replay goes on at its pace after."""
+    rows = [
+        {"id": "a", "time": 1000.0, "text": "start"},
+        {"id": "b", "time": 1e12, "text": "far in the future"},
+        {"id": "c", "time": 1e12 + 2, "text": "two seconds later"},
+        {"id": "d", "time": 1005.0, "text": "back to the past"},
+        {"id": "e", "time": 1007.0, "text": "two seconds later"},
+        {"id": "f", "time": 1007.0 + 3 * 3600, "text": "three hours later"},
+    ]
+    t = FakeTime()
+    source = ReplaySource(write_lines(tmp_path / "c.jsonl", rows), clock=t.clock, sleep=t.sleep)
+    assert len(await collect(source)) == len(rows)
+    assert t.sleeps == pytest.approx([60.0, 2.0, 2.0, 60.0])
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

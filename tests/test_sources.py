@@ -41,7 +41,7 @@ def test_config_takes_one_or_several_of_each():
         ({"source.video": ["a", 3]}, "source.video: must be a list of text"),
         ({"twitch.url": "https://irc-ws.chat.twitch.tv"}, "twitch.url: must be a ws:// or wss:// URL"),
         ({"twitch.url": "wss://"}, "twitch.url: must be a ws:// or wss:// URL"),
-        ({"twitch.max_backoff": 0.5}, "twitch.max_backoff: must be 1 or more"),
+        ({"twitch.max_backoff": 0.5}, "twitch.max_backoff: must be 1..3600"),
     ],
 )
 def test_config_mistakes_are_one_line(overrides, message):

@@ -8,7 +8,7 @@ import json
 import pytest
 from helpers import bot_running
 from websockets.asyncio.client import connect
-from youtube_fakes import LIVE_ID, chat_page, load_json, load_text
+from youtube_fakes import LIVE_ID, chat_page, load_json, load_text, read_request
 
 from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig, YouTubeConfig
 
@@ -50,15 +50,8 @@ class LoopbackYouTube:
 
     async def _serve(self, reader, writer):
         try:
-            while request_line := await reader.readline():
-                method, target, _ = request_line.decode().split(" ", 2)
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode().partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                path = target.split("?")[0]
+            while request := await read_request(reader):
+                method, path = request
                 self.requests.append(f"{method} {path}")
                 if method == "POST" and self.polls:
                     status, body, kind = 200, self.polls.pop(0), "application/json"

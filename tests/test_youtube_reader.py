@@ -2,8 +2,12 @@
 
 import contextlib
 import copy
+import functools
+import json
 import logging
+import math
 import random
+import re
 
 import httpx
 import pytest
@@ -15,13 +19,17 @@ from youtube_fakes import (
     chat_page,
     load_json,
     load_text,
+    quiet,
+    texts,
     unique_replay_ids,
 )
 
 from bot.chat import ChatSource, Kind, SourceState, SourceStatus
 from bot.config import YouTubeConfig
 from bot.errors import ConfigError, SourceEnded
+from bot.sources.pacing import MAX_GAP
 from bot.sources.youtube import YouTubeSource
+from bot.sources.youtube.items import parse_chat_response
 from bot.sources.youtube.pages import find_chat
 
 CONFIG = YouTubeConfig(base_url="https://youtube.test", max_backoff=60, silence_factor=10, min_silence=60)
@@ -38,33 +46,6 @@ FINISHED = load_json("live/finished_live.json")
 CONNECTING = SourceStatus(SourceState.CONNECTING, f"opening video {LIVE_ID}")
 LIVE = SourceStatus(SourceState.LIVE, f"live chat of {LIVE_ID}")
 ENDED = SourceStatus(SourceState.ENDED, "stream ended")
-
-
-def quiet(timeout_ms=10_000):
-    """A poll answer with a next continuation and no chat."""
-    continuation = {"timedContinuationData": {"timeoutMs": timeout_ms, "continuation": "quiet"}}
-    return {"responseContext": {}, "continuationContents": {"liveChatContinuation": {"continuations": [continuation]}}}
-
-
-def texts(*times, timeout_ms=10_000):
-    """A poll answer with one text message posted at each of `times` (Unix seconds)."""
-    answer = quiet(timeout_ms)
-    answer["continuationContents"]["liveChatContinuation"]["actions"] = [
-        {
-            "addChatItemAction": {
-                "item": {
-                    "liveChatTextMessageRenderer": {
-                        "id": f"t{at}",
-                        "timestampUsec": str(int(at * 1_000_000)),
-                        "message": {"runs": [{"text": "hi"}]},
-                        "authorName": {"simpleText": "@viewer"},
-                    }
-                }
-            }
-        }
-        for at in times
-    ]
-    return answer
 
 
 def without_continuation(answer):
@@ -363,7 +344,8 @@ def replay_polls(*names):
 
 @pytest.mark.parametrize("speed", [1.0, 4.0])
 async def test_replay_paced_by_video_offset(youtube, time, speed):
-    """An archived stream's chat is replayed via its replay continuation, spaced by video offset / speed."""
+    """An archived stream's chat is replayed via its replay continuation, spaced by video offset / speed
+    (a gap of more than a minute waits a minute)."""
     fake = youtube(
         {"/watch": load_text("pages/handmade_watch_archived.html")},
         replay_polls("pt0-0.json", "replay_member_text.json", "replay_end.json"),
@@ -373,7 +355,8 @@ async def test_replay_paced_by_video_offset(youtube, time, speed):
 
     assert len(messages) == 51
     assert_unique(messages)
-    assert sum(time.sleeps) == pytest.approx((5025.12 - 12.0) / speed)
+    # The chat of the first 15 s, then a jump to the end at 5025.12 s, waited a minute at most.
+    assert sum(time.sleeps) == pytest.approx((15.0 - 12.0) / speed + MAX_GAP)
     assert time.sleeps[0] == pytest.approx(0.06 / speed)
     assert fake.paths()[1:] == ["POST /youtubei/v1/live_chat/get_live_chat_replay"] * 3
     bodies = fake.bodies()
@@ -428,3 +411,120 @@ async def test_own_client_is_closed(youtube, time, monkeypatch):
         async for _ in stream:
             break
     assert len(made) == 1 and made[0].is_closed
+
+
+def hostile(answer, mangle):
+    """A JSON answer as text, with one value swapped for raw JSON that Python's json reads but YouTube never sends."""
+    marker = "HOSTILE-VALUE"
+    text = json.dumps(mangle(copy.deepcopy(answer), marker))
+    return text.replace(f'"{marker}"', mangle.raw)
+
+
+def _set_timeout(answer, value):
+    answer["continuationContents"]["liveChatContinuation"]["continuations"][0]["timedContinuationData"]["timeoutMs"] = (
+        value
+    )
+    return answer
+
+
+def _set_timestamp(answer, value):
+    renderer = answer["continuationContents"]["liveChatContinuation"]["actions"][0]["addChatItemAction"]["item"]
+    renderer["liveChatTextMessageRenderer"]["timestampUsec"] = value
+    return answer
+
+
+def mangler(function, raw):
+    function = functools.partial(function)
+    function.raw = raw
+    return function
+
+
+HOSTILE_ANSWERS = {
+    "timeoutMs 1e400": hostile(quiet(), mangler(_set_timeout, "1e400")),
+    "timeoutMs NaN": hostile(quiet(), mangler(_set_timeout, "NaN")),
+    "timeoutMs of 400 digits": hostile(quiet(), mangler(_set_timeout, "9" * 400)),
+    "timestampUsec of 400 digits": hostile(texts(1), mangler(_set_timestamp, '"' + "9" * 400 + '"')),
+    "timestampUsec 1e400": hostile(texts(1), mangler(_set_timestamp, "1e400")),
+    "JSON nested 100k deep": "[" * 100_000 + "]" * 100_000,
+    "objects nested 100k deep": '{"a":' * 100_000 + "1" + "}" * 100_000,
+    "actions nested 100k deep": json.dumps(quiet()).replace(
+        '"continuations"', '"actions": ' + "[" * 100_000 + "]" * 100_000 + ', "continuations"'
+    ),
+}
+
+
+@pytest.mark.parametrize("answer", HOSTILE_ANSWERS.values(), ids=HOSTILE_ANSWERS.keys())
+async def test_hostile_numbers_and_nesting_never_leave_the_reader(youtube, time, answer):
+    """Overflowing numbers and absurd nesting are a bad answer at worst: the reader goes on to the next poll."""
+    fake = youtube(LIVE_PAGES, [FIRST, answer, TEXT, FINISHED])
+    messages, statuses = await run(reader(fake, time), time)
+    assert len(messages) == 3  # FIRST's two and TEXT's one; a hostile item is skipped
+    assert statuses[-1] == ENDED
+    assert all(0 < wait <= 8 for wait in time.sleeps)
+
+
+def test_hostile_amounts_and_offsets_are_no_numbers():
+    """A superchat of 400 digits has no amount; a replay item at a 400-digit offset is skipped, its neighbours kept."""
+    paid = copy.deepcopy(load_json("live/superchat.json"))
+    text = json.dumps(paid)
+    shown = re.search(r'"purchaseAmountText": \{"simpleText": "([^"]+)"', text).group(1)
+    message = parse_chat_response(json.loads(text.replace(shown, "$" + "9" * 400))).items[0].message
+    assert message.amount is None and message.amount_text == ("$" + "9" * 400)[:256]  # cut at the edge
+
+    replay = unique_replay_ids(load_json("replay/pt0-0.json"), "r")
+    actions = replay.get("response", replay)["continuationContents"]["liveChatContinuation"]["actions"]
+    actions[1]["replayChatItemAction"]["videoOffsetTimeMsec"] = "9" * 400
+    actions[2]["replayChatItemAction"]["videoOffsetTimeMsec"] = float("inf")
+    items = parse_chat_response(replay).items
+    assert len(items) == len(actions) - 2
+    assert all(math.isfinite(item.offset) for item in items)
+
+
+@pytest.mark.parametrize("timeout_ms", [1, 0, -5000, -1e9])
+async def test_poll_wait_has_a_floor(youtube, time, timeout_ms):
+    """An answer asking to come back in 1 ms (or a negative time) still waits 1 s before the next poll."""
+    fake = youtube(LIVE_PAGES, [texts(1, timeout_ms=timeout_ms), quiet(timeout_ms), quiet(timeout_ms), FINISHED])
+    await run(reader(fake, time), time)
+    assert time.sleeps == [1.0, 1.0, 1.0]
+
+
+def refuse_until(time, moment, refusal):
+    """A watch page that answers `refusal` until the fake clock reaches `moment`, then the live page."""
+
+    def answer(request):
+        return refusal(request) if time.now < moment else LIVE_PAGES["/watch"]
+
+    return answer
+
+
+def redirect_to_itself(request):
+    return httpx.Response(302, headers={"Location": str(request.url)}, request=request)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "reason"),
+    [(lambda request: 403, "HTTP 403"), (redirect_to_itself, "redirect loop")],
+    ids=["403", "redirect loop"],
+)
+@pytest.mark.parametrize(("outage", "longest_recovery"), [(2.0, 4.0), (30.0, 16.0)], ids=["2 s", "30 s"])
+async def test_watch_page_refusal_while_reopening_is_retried(youtube, time, refusal, reason, outage, longest_recovery):
+    """A 403 or a redirect loop on the watch page while re-opening the chat retries with back-off, never ends;
+    the chat comes back soon after YouTube does (within the back-off reached: 1, 2, 4, 8, 16 s, with jitter)."""
+    refused_from = time.now + 5.035  # FIRST asks to wait 5.035 s, then the poll is refused
+    pages = {**LIVE_PAGES, "/watch": [LIVE_PAGES["/watch"], refuse_until(time, refused_from + outage, refusal)]}
+    fake = youtube(pages, [FIRST, 403, TEXT, FINISHED])
+    source = reader(fake, time)
+    statuses, arrivals = [], []
+
+    time.on_sleep.append(lambda: statuses.append(source.status))
+    async for message in source.messages():
+        arrivals.append((time.now, message))
+    recovery = arrivals[-1][0] - (refused_from + outage)
+    print(f"watch page {reason} for {outage:.0f} s while re-opening: chat back {recovery:.1f} s after YouTube")
+
+    assert len(arrivals) == 3
+    assert source.status == ENDED
+    retrying = [s for s in statuses if s.state is SourceState.RECONNECTING]
+    assert any(reason in s.detail for s in retrying), retrying
+    assert fake.paths().count("GET /watch") >= 3
+    assert 0 <= recovery <= longest_recovery

@@ -14,9 +14,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "youtube"
 LIVE_ID = "7kdepDepMjk"  # the stream the recorded live_chat page belongs to
 ARCHIVED_ID = "archivedVid"
 
-# What a fake endpoint answers: JSON (dict or list), raw text (str), an HTTP status (int), or an
-# exception raised as the transport would.
-Answer = dict[str, Any] | list[Any] | str | int | Exception
+# What a fake endpoint answers: JSON (dict or list), raw text (str), an HTTP status (int), an
+# exception raised as the transport would, a whole httpx.Response, or a function of the request
+# that returns one of these.
+Answer = dict[str, Any] | list[Any] | str | int | Exception | httpx.Response | Callable[[httpx.Request], Any]
 
 
 def load_json(name: str) -> Any:
@@ -37,6 +38,33 @@ def chat_page(initial_data: dict[str, Any] | None = None) -> str:
     )
 
 
+def quiet(timeout_ms: Any = 10_000) -> dict[str, Any]:
+    """A poll answer with a next continuation and no chat."""
+    continuation = {"timedContinuationData": {"timeoutMs": timeout_ms, "continuation": "quiet"}}
+    return {"responseContext": {}, "continuationContents": {"liveChatContinuation": {"continuations": [continuation]}}}
+
+
+def texts(*times: float, timeout_ms: Any = 10_000) -> dict[str, Any]:
+    """A poll answer with one text message posted at each of `times` (Unix seconds)."""
+    answer = quiet(timeout_ms)
+    answer["continuationContents"]["liveChatContinuation"]["actions"] = [
+        {
+            "addChatItemAction": {
+                "item": {
+                    "liveChatTextMessageRenderer": {
+                        "id": f"t{at}",
+                        "timestampUsec": str(int(at * 1_000_000)),
+                        "message": {"runs": [{"text": "hi"}]},
+                        "authorName": {"simpleText": "@viewer"},
+                    }
+                }
+            }
+        }
+        for at in times
+    ]
+    return answer
+
+
 def unique_replay_ids(page: dict[str, Any], tag: str) -> dict[str, Any]:
     """Give each anonymised replay item (all `dummy_id`) its own id, as real items have."""
     chat = page.get("response", page)["continuationContents"]["liveChatContinuation"]
@@ -45,6 +73,21 @@ def unique_replay_ids(page: dict[str, Any], tag: str) -> dict[str, Any]:
             for renderer in inner["addChatItemAction"]["item"].values():
                 renderer["id"] = f"{tag}-{number}"
     return page
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[str, str] | None:
+    """One HTTP/1.1 request from a loopback client: (method, path without the query), None at its end."""
+    request_line = await reader.readline()
+    if not request_line:
+        return None
+    method, target, _ = request_line.decode().split(" ", 2)
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return method, target.split("?")[0]
 
 
 class FakeTime:
@@ -100,6 +143,10 @@ class FakeYouTube:
 
 
 def _respond(answer: Answer, request: httpx.Request) -> httpx.Response:
+    if callable(answer):
+        return _respond(answer(request), request)
+    if isinstance(answer, httpx.Response):
+        return answer
     if isinstance(answer, Exception):
         raise answer
     if isinstance(answer, int):

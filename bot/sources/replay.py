@@ -10,9 +10,10 @@ those at their default may be left out):
     {"id": "…", "time": 1764230402.0, "author": {"name": "Mika", "id": "1234", "vip": true},
      "text": "hi Kappa", "emotes": ["Kappa"], "source": "twitch:kira", "first": true}
 
-`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`). `source`
-is the chat a message was read from, so a recorded simulcast replays as the same chats.
-Lines that are not valid messages are skipped and counted, never fatal.
+`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`; a gap of
+more than a minute waits a minute). `source` is the chat a message was read from, so a recorded
+simulcast replays as the same chats. Lines that are not valid messages (absurd numbers included:
+400 digits, Infinity, NaN) are skipped and counted, never fatal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -34,7 +36,8 @@ __all__ = ["ReplaySource", "ReplayWriter", "message_from_json", "message_to_json
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 512  # lines read per trip to the worker thread
+_READ_CHUNK = 512  # lines read per trip to the worker thread...
+_READ_BYTES = 4_000_000  # ...or fewer when they are long: 512 lines of 5 MB would be 2.5 GB at once
 _YIELD_EVERY = 64  # when not sleeping between messages, let other tasks run this often
 _MAX_SOURCE_CHARS = 100  # "twitch:name", "youtube:@handle": a longer one is cut, not trusted whole
 
@@ -65,9 +68,7 @@ def message_from_json(obj: Any) -> ChatMessage:
     """Parse one recorded message; `ValueError` says what is wrong with it."""
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
-    time_ = obj.get("time")
-    if isinstance(time_, bool) or not isinstance(time_, (int, float)):
-        raise ValueError("'time' must be a number of seconds")
+    time_ = _number(obj.get("time"), "time")
     text = obj.get("text", "")
     if not isinstance(text, str):
         raise ValueError("'text' must be a string")
@@ -81,8 +82,8 @@ def message_from_json(obj: Any) -> ChatMessage:
     except ValueError:
         raise ValueError(f"unknown kind {obj.get('kind')!r}") from None
     amount = obj.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
-        raise ValueError("'amount' must be a number")
+    if amount is not None:
+        amount = _number(amount, "amount")
     emotes = obj.get("emotes", [])
     if not isinstance(emotes, list) or not all(isinstance(e, str) for e in emotes):
         raise ValueError("'emotes' must be a list of strings")
@@ -91,7 +92,7 @@ def message_from_json(obj: Any) -> ChatMessage:
         raise ValueError("'source' must be a string")
     return ChatMessage(
         id=str(obj.get("id") or f"{time_}:{author.get('name', '')}"),
-        time=float(time_),
+        time=time_,
         author=Author(
             name=str(author.get("name", "")),
             id=str(author.get("id", "")),
@@ -103,12 +104,25 @@ def message_from_json(obj: Any) -> ChatMessage:
         text=text,
         kind=kind,
         emotes=tuple(emotes),
-        amount=float(amount) if amount is not None else None,
+        amount=amount,
         currency=_optional_str(obj.get("currency")),
         amount_text=_optional_str(obj.get("amount_text")),
         source=source[:_MAX_SOURCE_CHARS],
         first=bool(obj.get("first", False)),
     )
+
+
+def _number(value: Any, name: str) -> float:
+    """A JSON number that a float can hold; JSON lets files say 1e400, 400 digits, Infinity or NaN."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"'{name}' must be a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"'{name}' must be a finite number")
+    return number
 
 
 def _optional_str(value: Any) -> str | None:
@@ -200,9 +214,11 @@ class ReplaySource:
 
 def _read_lines(f: TextIO, n: int) -> list[str]:
     lines = []
+    size = 0
     for line in f:
         lines.append(line)
-        if len(lines) >= n:
+        size += len(line)
+        if len(lines) >= n or size >= _READ_BYTES:
             break
     return lines
 
@@ -223,7 +239,8 @@ def _renamed(message: ChatMessage, round_: int) -> ChatMessage:
 
 
 class ReplayWriter:
-    """Appends messages to a recording; `flush` writes them out without blocking the loop."""
+    """Appends messages to a recording; `flush` writes them out without blocking the loop (and
+    never fails: on a full disk the lines wait, bounded, see `bot.jsonl`)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -236,6 +253,11 @@ class ReplayWriter:
     def written(self) -> int:
         return self._out.written
 
+    @property
+    def problem(self) -> str | None:
+        """Why the recording cannot be written right now (a full disk), or None."""
+        return self._out.problem
+
     def add(self, message: ChatMessage) -> None:
         self._out.add(message_to_json(message))
 
@@ -244,3 +266,7 @@ class ReplayWriter:
 
     async def close(self) -> None:
         await self._out.close()
+
+    async def discard(self) -> None:
+        """Close; delete the file if this writer created it (a run that failed to start)."""
+        await self._out.discard()

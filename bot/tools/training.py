@@ -39,6 +39,8 @@ __all__ = ["ChatDataset", "EpochResult", "LengthBatches", "TrainConfig", "collat
 
 log = logging.getLogger(__name__)
 
+_HEAD_LR_FACTOR = 40.0
+
 
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
@@ -185,7 +187,11 @@ def train(
     )
     parameters = _parameter_groups(model, config.weight_decay)
     if head is not None:
-        parameters.append({"params": list(head.parameters()), "weight_decay": 0.0})
+        # A head that starts from random weights learns at a higher rate than the encoder under it:
+        # at the encoder's rate the emotion head was still near chance after a whole epoch.
+        parameters.append(
+            {"params": list(head.parameters()), "weight_decay": 0.0, "lr": config.learning_rate * _HEAD_LR_FACTOR}
+        )
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate)
     from transformers import get_linear_schedule_with_warmup
 

@@ -12,6 +12,7 @@ notes, placeholders, anything new) are skipped without error: YouTube adds item 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ _CURRENCIES = {
 _NUMBER = re.compile(r"\d(?:[\d.,\s]*\d)?")
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{2,3})*,\d{3}")  # 1,000 and Indian 1,00,000
 _THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")  # 1.000 (prices never show three decimals)
+_MAX_SECONDS = 1e11  # about the year 5000: a time or wait beyond it is garbage, not chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ def _read_response(data: Mapping[str, Any]) -> ChatResponse:
             if key in _CHAT_CONTINUATIONS and continuation is None:
                 continuation = value.get("continuation")
                 if "timeoutMs" in value:
-                    timeout = int(value["timeoutMs"]) / 1000
+                    timeout = _wait(value["timeoutMs"])
             elif key == _SEEK_CONTINUATION:
                 seek = value.get("continuation")
     return ChatResponse(tuple(parse_actions(chat.get("actions") or ())), continuation, timeout, seek)
@@ -134,7 +136,11 @@ def parse_actions(actions: Iterable[Mapping[str, Any]], offset: float | None = N
     for action in actions:
         if "replayChatItemAction" in action:
             replay = action["replayChatItemAction"]
-            replay_offset = int(replay.get("videoOffsetTimeMsec", 0)) / 1000
+            try:
+                replay_offset = _seconds(replay.get("videoOffsetTimeMsec", 0), 1000)
+            except (TypeError, ValueError) as exc:
+                logger.warning("skipped a replay item at an unreadable place in the video (%s)", exc)
+                continue
             yield from parse_actions(replay.get("actions") or (), replay_offset)
             continue
         add = action.get("addChatItemAction")
@@ -183,7 +189,31 @@ def parse_amount(text: str) -> tuple[float | None, str | None]:
     if match is None:
         return None, None
     symbol = (text[: match.start()] + text[match.end() :]).strip()
-    return _to_float(match.group()), _CURRENCIES.get(symbol, symbol) or None
+    amount = _to_float(match.group())
+    return (amount if math.isfinite(amount) else None), _CURRENCIES.get(symbol, symbol) or None
+
+
+def _seconds(value: Any, per_second: int) -> float:
+    """YouTube's whole counts of µs or ms ("1764230400250000", 5035) in seconds.
+
+    ValueError for anything else: 1e400, NaN, 400 digits (Python's int would take them all).
+    """
+    try:
+        result = int(value) / per_second
+    except OverflowError:
+        result = math.inf
+    if not -_MAX_SECONDS <= result <= _MAX_SECONDS:
+        raise ValueError(f"not a sane count of 1/{per_second} s ({type(value).__name__})")
+    return result
+
+
+def _wait(value: Any) -> float | None:
+    # An unreadable wait leaves the reader's default: the rest of the answer is still good.
+    try:
+        return _seconds(value, 1000)
+    except (TypeError, ValueError):
+        logger.debug("ignored a timeoutMs that is no number of milliseconds")
+        return None
 
 
 def _to_float(number: str) -> float:
@@ -244,7 +274,7 @@ def _message(
 ) -> ChatMessage:
     return ChatMessage(
         id=str(body["id"]),
-        time=int(body.get("timestampUsec", 0)) / 1_000_000,
+        time=_seconds(body.get("timestampUsec", 0), 1_000_000),
         author=_author(body, member=member),
         text=text,
         kind=kind,

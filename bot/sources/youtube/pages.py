@@ -101,7 +101,7 @@ def find_json(html: str, name: str) -> dict[str, Any] | None:
     for match in _INITIAL[name].finditer(html):
         try:
             value, _ = _DECODER.raw_decode(html, match.end())
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested absurdly deep
             continue
         if isinstance(value, dict):
             return value
@@ -149,7 +149,7 @@ def _legacy_player(html: str) -> dict[str, Any] | None:
         try:
             text, _ = _DECODER.raw_decode(html, match.end())
             value = json.loads(text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             continue
         if isinstance(value, dict):
             return value

@@ -5,10 +5,14 @@ the `live_chat?v=ID` page, polls `youtubei/v1/live_chat/get_live_chat` as each r
 `timeoutMs` asks, and keeps going through what a long stream meets:
 
 - HTTP 429 and 5xx, timeouts, connection errors, malformed JSON: wait (1, 2, 4 ... s with
-  jitter, at most `youtube.max_backoff`, back to 1 s after a good poll) and retry.
+  jitter, at most `youtube.max_backoff`, back to 1 s after a good poll) and retry. An answer
+  is malformed too when it takes longer than `request_timeout` in all, inflates beyond a few MB,
+  or holds anything the parsers cannot use (absurd numbers, absurd nesting): no exception from
+  an answer leaves the reader.
 - Another HTTP error on a poll, a response without a next continuation, or a chat silent for
   longer than max(`min_silence`, `silence_factor` x the recent gap between messages): open the
   chat again from the watch and live_chat pages, which also tell if the stream is still there.
+  A refusal of those pages then (a 403, a redirect loop) is retried: only what a page says ends.
 - The stream ends, goes private or has its chat turned off: status ENDED with the reason, and
   `messages()` returns.
 - Nothing to read at all (a channel not live now; a private, missing or ordinary video):
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import random
@@ -47,10 +52,15 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-_DEFAULT_POLL_WAIT = 5.0  # when a response names no timeoutMs
+_DEFAULT_POLL_WAIT = 5.0  # when a response names no (usable) timeoutMs
+_MIN_POLL_WAIT = 1.0  # whatever timeoutMs says: 1 ms or less would poll YouTube in a loop
 # One poll reaches back only ~10 s of chat; YouTube asks busy streams to wait longer than that,
 # which would drop messages, so no wait is longer than this.
 _MAX_POLL_WAIT = 8.0
+# Most bytes one answer may inflate to (decoded): real watch pages are 1-2 MB, chat answers
+# under 200 KB. Larger is a bad answer, read no further (a gzip bomb would take GBs).
+_MAX_PAGE_BYTES = 8 * 1024 * 1024
+_MAX_CHAT_BYTES = 2 * 1024 * 1024
 _RECENT_IDS = 10_000  # a re-opened chat resends its last few hundred messages
 _GAP_SAMPLE = 50  # messages whose spacing sets the silence watchdog's limit
 # Used only when no page told us the current web client version.
@@ -122,13 +132,13 @@ class YouTubeSource:
                 self._set(SourceState.ENDED, str(exc))
 
     async def _resolve(self, client: httpx.AsyncClient) -> tuple[str, VideoPage]:
-        target = self._target
+        target, mode = self._target, self._config.chat_mode
         try:
-            html = await self._retrying(lambda: self._get(client, target.path))
+            video = await self._retrying(
+                lambda: self._get(client, target.path, None, lambda h: parse_video_page(h, mode))
+            )
         except SourceError as exc:  # only the fatal ones get here: HTTP 404 and the like
             raise SourceEnded(f"{target}: YouTube answered {exc}") from exc
-        self._learn(html)
-        video = parse_video_page(html, self._config.chat_mode)
         if target.kind != "video":
             if video.video_id is None or video.state not in (VideoState.LIVE, VideoState.UPCOMING):
                 raise SourceEnded(f"{target} is not live now")
@@ -186,7 +196,7 @@ class YouTubeSource:
                 )
                 continuation = None
             else:
-                await self._sleep(min(response.timeout or _DEFAULT_POLL_WAIT, _MAX_POLL_WAIT))
+                await self._sleep(_poll_wait(response.timeout))
 
     async def _replay(
         self, client: httpx.AsyncClient, video_id: str, video: VideoPage
@@ -224,22 +234,21 @@ class YouTubeSource:
 
     async def _check_video(self, client: httpx.AsyncClient, video_id: str) -> None:
         try:
-            html = await self._get(client, "/watch", {"v": video_id})
+            video = await self._get(client, "/watch", {"v": video_id}, parse_video_page)
         except SourceRetryable:
             raise
         except SourceError as exc:
-            raise SourceEnded(f"video {video_id} is gone: YouTube answered {exc}") from exc
-        self._learn(html)
-        video = parse_video_page(html)
+            # A refusal (403, a redirect loop) says nothing about the video, and YouTube often
+            # refuses for a moment: only what the page itself says ends the stream.
+            raise SourceRetryable(f"{exc} on the watch page") from exc
         if video.state is VideoState.UNAVAILABLE:
             raise SourceEnded("video became unavailable" + (f": {video.reason}" if video.reason else ""))
         if video.state in _ENDINGS:
             raise SourceEnded(_ENDINGS[video.state])
 
     async def _open_chat(self, client: httpx.AsyncClient, video_id: str) -> str:
-        html = await self._get(client, "/live_chat", {"v": video_id})
-        self._learn(html)
-        page = parse_chat_page(html, self._config.chat_mode)
+        mode = self._config.chat_mode
+        page = await self._get(client, "/live_chat", {"v": video_id}, lambda html: parse_chat_page(html, mode))
         if page.continuation:
             logger.info("opened the %s chat of %s", self._config.chat_mode, video_id)
             return page.continuation
@@ -265,26 +274,58 @@ class YouTubeSource:
         if self._innertube.api_key:
             params["key"] = self._innertube.api_key
         path = f"/youtubei/v1/live_chat/{endpoint}"
-        return await self._fetch(client, "POST", path, _read_chat, params=params, json=body)
+        return await self._fetch(client, "POST", path, _read_chat, _MAX_CHAT_BYTES, params=params, json=body)
 
-    async def _get(self, client: httpx.AsyncClient, path: str, params: dict[str, str] | None = None) -> str:
-        return await self._fetch(client, "GET", path, lambda r: r.text, params=params)
+    async def _get(
+        self, client: httpx.AsyncClient, path: str, params: dict[str, str] | None, parse: Callable[[str], _T]
+    ) -> _T:
+        """A page, read by `parse`; what its ytcfg says about the API is kept for the next polls."""
+
+        def read(body: bytes, encoding: str) -> tuple[Innertube, _T]:
+            html = body.decode(encoding, errors="replace")
+            return parse_innertube(html), parse(html)
+
+        found, page = await self._fetch(client, "GET", path, read, _MAX_PAGE_BYTES, params=params)
+        self._learn(found)
+        return page
 
     async def _fetch(
-        self, client: httpx.AsyncClient, method: str, path: str, read: Callable[[httpx.Response], _T], **kwargs: Any
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        read: Callable[[bytes, str], _T],
+        limit: int,
+        **kwargs: Any,
     ) -> _T:
+        body, encoding = await self._download(client, method, path, limit, **kwargs)
         try:
-            response = await client.request(
-                method,
-                self._base + path,
-                headers=_HEADERS,
-                timeout=self._config.request_timeout,
-                follow_redirects=True,
-                **kwargs,
-            )
-            response.raise_for_status()
-            return read(response)
-        except (httpx.HTTPError, ValueError) as exc:
+            return read(body, encoding)
+        except Exception as exc:  # parsing is pure: whatever it raises, the answer is unusable, never fatal
+            raise _unusable(exc) from exc
+
+    async def _download(
+        self, client: httpx.AsyncClient, method: str, path: str, limit: int, **kwargs: Any
+    ) -> tuple[bytes, str]:
+        """One answer's decoded body and text encoding, within `limit` bytes and `request_timeout` s in all."""
+        timeout = self._config.request_timeout
+        try:
+            # httpx's own timeout bounds each read; this bounds the whole answer (a body
+            # dribbled a byte at a time would otherwise hold the reader for ever).
+            async with asyncio.timeout(timeout):
+                async with client.stream(
+                    method, self._base + path, headers=_HEADERS, timeout=timeout, follow_redirects=True, **kwargs
+                ) as response:
+                    response.raise_for_status()
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():  # decoded: the cap holds for gzip too
+                        body += chunk
+                        if len(body) > limit:
+                            raise SourceRetryable(f"an answer over {limit >> 20} MB from YouTube")
+                    return bytes(body), response.encoding or "utf-8"
+        except TimeoutError:
+            raise SourceRetryable("YouTube did not answer in time") from None
+        except httpx.HTTPError as exc:
             raise _classify(exc) from exc
 
     async def _retrying(self, step: Callable[[], Awaitable[_T]]) -> _T:
@@ -308,8 +349,8 @@ class YouTubeSource:
     def _unseen(self, messages: Iterable[ChatMessage]) -> list[ChatMessage]:
         return [message for message in messages if self._seen.add(message.id)]
 
-    def _learn(self, html: str) -> None:
-        found, known = parse_innertube(html), self._innertube
+    def _learn(self, found: Innertube) -> None:
+        known = self._innertube
         self._innertube = Innertube(
             found.api_key or known.api_key,
             found.client_version or known.client_version,
@@ -323,11 +364,18 @@ class YouTubeSource:
         self._status = SourceStatus(state, detail, name="youtube")
 
 
-def _read_chat(response: httpx.Response) -> ChatResponse:
-    return parse_chat_response(response.json())
+def _read_chat(body: bytes, _encoding: str) -> ChatResponse:
+    return parse_chat_response(json.loads(body))  # JSON is UTF-8 whatever the headers say
 
 
-def _classify(exc: Exception) -> SourceError:
+def _poll_wait(timeout: float | None) -> float:
+    """How long to wait before the next poll: what YouTube asked, within sane bounds."""
+    if timeout is None:
+        return _DEFAULT_POLL_WAIT
+    return min(max(timeout, _MIN_POLL_WAIT), _MAX_POLL_WAIT)
+
+
+def _classify(exc: httpx.HTTPError) -> SourceError:
     """The one place that decides: worth retrying after a pause (SourceRetryable), or not."""
     if isinstance(exc, httpx.HTTPStatusError):
         code = exc.response.status_code
@@ -336,9 +384,17 @@ def _classify(exc: Exception) -> SourceError:
         return SourceRetryable("YouTube did not answer in time")
     if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.DecodingError)):
         return SourceRetryable(f"connection failed ({type(exc).__name__})")
-    if isinstance(exc, ValueError):
-        return SourceRetryable("malformed JSON from YouTube")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return SourceError("redirect loop")
     return SourceError(f"request failed ({type(exc).__name__}: {exc})")
+
+
+def _unusable(exc: Exception) -> SourceRetryable:
+    """An answer that arrived whole but cannot be read: retried like any passing fault."""
+    if isinstance(exc, (ValueError, RecursionError)):  # json's errors, and the parsers' "not a chat answer"
+        return SourceRetryable("malformed JSON from YouTube")
+    logger.debug("unusable answer from YouTube", exc_info=exc)
+    return SourceRetryable(f"unusable answer from YouTube ({type(exc).__name__})")
 
 
 class _Silence:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ...errors import ConfigError
+from ...errors import ConfigError, quoted
 
 __all__ = ["Target", "parse_target"]
 
@@ -57,7 +57,7 @@ def parse_target(text: str) -> Target:
     raw = text.strip()
     target = _parse_bare(raw) or _parse_url(raw)
     if target is None:
-        raise ConfigError(f"not a YouTube stream: {text!r}; use {_ACCEPTED}")
+        raise ConfigError(f"not a YouTube stream: {quoted(text)}; use {_ACCEPTED}")
     return target
 
 
