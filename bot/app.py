@@ -1,9 +1,10 @@
 """`moodbot run`: wire the stages together and keep them running until asked to stop.
 
     source ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
+                                                                     └──► VTubeStudio ──► avatar
 
-The reader, the worker, the publisher and the status line are tasks in one TaskGroup: a bug in
-one stops them all in order rather than leaving a half-dead bot. Faults from outside (YouTube,
+The reader, the worker, the publisher, the VTube Studio plugin and the status line are tasks in
+one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults from outside (YouTube,
 a client) are handled inside the stages and never reach this level.
 """
 
@@ -25,6 +26,8 @@ from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
+from .outputs.status import OutputStatus
+from .outputs.vtube_studio import VTubeStudio
 from .payload import Counters, build_message, encode
 from .scoring import Scorer, load_scorer
 from .sources import make_source, source_label
@@ -55,6 +58,7 @@ class Bot:
     worker: Worker | None = None
     recorder: ReplayWriter | None = None
     history: HistoryWriter | None = None
+    avatar: VTubeStudio | None = None
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
@@ -77,8 +81,17 @@ class Bot:
         if self.worker is None and status.state is SourceState.LIVE:
             status = SourceStatus(SourceState.CONNECTING, "loading the model", name=status.name)
         return build_message(
-            kind, snapshot, self.counters(), status, wall_time=wall_time, ready=self.worker is not None
+            kind,
+            snapshot,
+            self.counters(),
+            status,
+            wall_time=wall_time,
+            ready=self.worker is not None,
+            outputs=self.outputs(),
         )
+
+    def outputs(self) -> dict[str, OutputStatus]:
+        return {"vtube_studio": self.avatar.status} if self.avatar else {}
 
     def message(self, kind: str) -> str:
         return encode(self.payload(kind))
@@ -93,6 +106,10 @@ class Bot:
             f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {status.state}"
             + (f" ({status.detail})" if status.detail else "")
             + f" | overlays {self.broadcaster.clients}"
+            + "".join(
+                f" | vts {output.state}" + (f" ({output.detail})" if output.detail else "")
+                for output in self.outputs().values()
+            )
         )
 
 
@@ -133,6 +150,11 @@ async def run_bot(
             )
         if config.server.host not in LOOPBACK_HOSTS:
             log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
+        if config.vtube_studio.enabled:
+            # Fed from the mood's snapshots on its own beat, not per message; leaving it fades the avatar out.
+            bot.avatar = await stack.enter_async_context(
+                VTubeStudio(config.vtube_studio, lambda: aggregator.snapshot(clock()), clock=clock)
+            )
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
         # then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
@@ -151,6 +173,8 @@ async def run_bot(
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
                 if status_interval:
                     tasks.create_task(_show_status(bot, status_interval))
+                if bot.avatar:
+                    tasks.create_task(bot.avatar.run())
                 if scorer is None:
                     log.info("loading model %s (%s)", config.model.path, config.model.backend)
                     scorer = await asyncio.to_thread(load_scorer, config.model)

@@ -21,6 +21,7 @@ import yaml
 from .errors import ConfigError
 
 __all__ = [
+    "HOTKEY_EVENTS",
     "LOOPBACK_HOSTS",
     "AppConfig",
     "HistoryConfig",
@@ -28,6 +29,7 @@ __all__ = [
     "MoodConfig",
     "ServerConfig",
     "SourceConfig",
+    "VTubeStudioConfig",
     "WorkerConfig",
     "YouTubeConfig",
     "load_config",
@@ -36,6 +38,9 @@ __all__ = [
 
 # The names this machine answers to itself; serving on any other address needs server.allow_remote.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+# The chat events an avatar hotkey can answer (the events engine emits them).
+HOTKEY_EVENTS = ("hype", "laughter", "mood_drop", "tech_problem")
 
 
 def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
@@ -180,6 +185,41 @@ class HistoryConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class VTubeStudioConfig:
+    """moodbot as a VTube Studio plugin: mood parameters for the avatar, hotkeys on chat events."""
+
+    enabled: bool = False
+    url: str = "ws://127.0.0.1:8001"
+    token_file: str | None = None  # None: in the user's data folder (see token_path)
+    hotkeys: dict[str, str] = field(default_factory=dict)  # event kind → hotkey name or id
+    updates_per_s: float = 10.0
+    fade: float = 1.0
+    busy_chat_rate: float = 10.0
+    max_backoff: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check(self.url.startswith(("ws://", "wss://")), "vtube_studio.url", "a ws:// URL", self.url)
+        unknown = sorted(set(self.hotkeys) - set(HOTKEY_EVENTS))
+        _check(not unknown, "vtube_studio.hotkeys", "keyed by " + ", ".join(HOTKEY_EVENTS), unknown)
+        blank = sorted(kind for kind, hotkey in self.hotkeys.items() if not hotkey.strip())
+        _check(not blank, "vtube_studio.hotkeys", "a hotkey name or id for each event", blank)
+        # VTube Studio gives a parameter back to its default after a second without data.
+        _check(1 <= self.updates_per_s <= 60, "vtube_studio.updates_per_s", "1..60", self.updates_per_s)
+        _check(0 <= self.fade <= 10, "vtube_studio.fade", "0..10", self.fade)
+        _check(self.busy_chat_rate > 0, "vtube_studio.busy_chat_rate", "more than 0", self.busy_chat_rate)
+        _check(self.max_backoff >= 1, "vtube_studio.max_backoff", "1 or more", self.max_backoff)
+
+    @property
+    def token_path(self) -> Path:
+        """Where the token VTube Studio granted is kept."""
+        if self.token_file:
+            return Path(self.token_file).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -190,6 +230,7 @@ class AppConfig:
     mood: MoodConfig = field(default_factory=MoodConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    vtube_studio: VTubeStudioConfig = field(default_factory=VTubeStudioConfig)
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:

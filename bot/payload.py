@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .chat import SourceStatus
 from .mood import MoodSnapshot, WindowStats
+from .outputs.status import OutputStatus
 
 __all__ = ["Counters", "build_message", "encode"]
 
@@ -43,11 +45,13 @@ def build_message(
     *,
     wall_time: float,
     ready: bool = True,
+    outputs: Mapping[str, OutputStatus] | None = None,
 ) -> dict[str, Any]:
     """A "snapshot" (with the needle's history, for new clients) or an "update" message.
 
     `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
     offset, so the page gets Unix times without the aggregator ever reading a wall clock.
+    `outputs` are the states of what else the bot drives (VTube Studio), by name.
     """
     message: dict[str, Any] = {
         "type": kind,
@@ -64,6 +68,7 @@ def build_message(
         },
         "queue": {"depth": counters.queue_depth, "max": counters.queue_max},
         "source": {"name": source.name, "state": str(source.state), "detail": source.detail},
+        "outputs": {name: {"state": str(s.state), "detail": s.detail} for name, s in (outputs or {}).items()},
     }
     if kind == "snapshot":
         offset = wall_time - snapshot.at
