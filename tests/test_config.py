@@ -45,6 +45,13 @@ def test_every_key_is_documented_in_config_yaml():
         ("source: 5\n", "source: must be a mapping of keys"),
         ("[1, 2]\n", "must be a mapping of sections"),
         ("mood:\n  short_window: [\n", "line"),
+        (
+            "vtube_studio:\n  hotkeys: {cheer: Sparkle}\n",
+            "vtube_studio.hotkeys: must be keyed by hype, laughter, mood_drop, tech_problem (got ['cheer'])",
+        ),
+        ("vtube_studio:\n  hotkeys: {hype: ''}\n", "vtube_studio.hotkeys: must be a hotkey name or id for each event"),
+        ("vtube_studio:\n  updates_per_s: 0.5\n", "vtube_studio.updates_per_s: must be 1..60 (got 0.5)"),
+        ("vtube_studio:\n  url: http://127.0.0.1:8001\n", "vtube_studio.url: must be a ws:// URL"),
     ],
 )
 def test_mistakes_are_named_in_one_line(tmp_path, yaml_text, message):
@@ -75,3 +82,13 @@ def test_remote_binding_needs_the_explicit_key():
     """Listening beyond this machine needs server.allow_remote: true."""
     config = load_config(None, {"server.host": "0.0.0.0", "server.allow_remote": True})
     assert config.server.host == "0.0.0.0"
+
+
+def test_vts_token_lives_in_the_user_data_folder(tmp_path):
+    """By default the VTube Studio token is kept in platformdirs' user data folder for moodbot; token_file moves it."""
+    import platformdirs
+
+    default = load_config(ROOT / "config.yaml").vtube_studio.token_path
+    assert default == Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+    moved = load_config(None, {"vtube_studio.token_file": str(tmp_path / "t.txt")}).vtube_studio.token_path
+    assert moved == tmp_path / "t.txt"

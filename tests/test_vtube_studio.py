@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 
@@ -48,10 +49,9 @@ def plugin_config(vts: VTSStandIn, tmp_path, **overrides) -> VTubeStudioConfig:
 
 
 @contextlib.asynccontextmanager
-async def plugin_running(config: VTubeStudioConfig, chat: Chat | None = None):
+async def plugin_running(config: VTubeStudioConfig, snapshot=None):
     """The plugin's run() as the bot runs it; leaving cancels it and fades the avatar out."""
-    chat = chat or Chat()
-    async with VTubeStudio(config, chat.snapshot) as plugin:
+    async with VTubeStudio(config, snapshot or Chat().snapshot) as plugin:
         task = asyncio.create_task(plugin.run())
         try:
             yield plugin
@@ -91,7 +91,7 @@ async def test_parameters_are_created_and_fed_steadily_with_a_fade_in(vts, tmp_p
     rising = weights[: weights.index(1.0) + 1]
     assert rising == sorted(rising), "the weight fades in without a jump"
     times = [at for at, _, _ in vts.values_of("ChatRate")]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert 8 <= len(times) / (times[-1] - times[0]) <= 12
     assert max(gaps) < 0.5
     assert vts.errors == [] and vts.control_lost == []
@@ -100,7 +100,7 @@ async def test_parameters_are_created_and_fed_steadily_with_a_fade_in(vts, tmp_p
 async def test_values_follow_the_mood(vts, tmp_path):
     """Happy chat lifts MoodValence; sad chat sinks it and raises MoodSad; busy chat raises ChatRate."""
     chat = Chat()
-    async with plugin_running(plugin_config(vts, tmp_path, busy_chat_rate=5.0), chat) as plugin:
+    async with plugin_running(plugin_config(vts, tmp_path, busy_chat_rate=5.0), chat.snapshot) as plugin:
         await until(lambda: live(plugin), what="live")
         chat.say(0.9, count=10)
         await asyncio.sleep(0.6)
@@ -126,6 +126,25 @@ async def test_leaving_fades_the_avatar_out(vts, tmp_path):
     assert weights[-1] == 0.0 and weights[0] > 0.7
     assert weights == sorted(weights, reverse=True)
     assert len(tail) >= 4, "the fade is spread over several updates"
+
+
+async def test_after_a_stall_the_avatar_is_taken_back_gently(vts, tmp_path):
+    """If moodbot could not send for over a second (a starved CPU) and VTS let go, it fades back in, no jump."""
+    chat, calls = Chat(), []
+
+    def stalling_snapshot():
+        calls.append(1)
+        if len(calls) == 12:
+            time.sleep(1.3)  # the whole process stops, as on an overloaded machine
+        return chat.snapshot()
+
+    async with plugin_running(plugin_config(vts, tmp_path, fade=0.5), stalling_snapshot) as plugin:
+        await until(lambda: len(calls) > 25, what="fed after the stall")
+        assert live(plugin)
+    sent = vts.values_of("MoodValence")
+    after = next(i for i, (b, a) in enumerate(itertools.pairwise(sent)) if a[0] - b[0] > 1.0) + 1
+    assert sent[after - 1][2] == 1.0 and sent[after][2] < 0.3, "weight back to near 0 after VTS let go"
+    assert [w for _, _, w in sent[after : after + 4]] == sorted(w for _, _, w in sent[after : after + 4])
 
 
 async def test_the_token_is_asked_for_once_and_reused(vts, tmp_path):
@@ -267,7 +286,7 @@ async def test_hotkey_cooldown_and_queue_are_respected(vts, tmp_path):
         assert len(times) == 2
         assert times[1] - times[0] >= HOTKEY_COOLDOWN
     everything = sorted(t.at for t in vts.triggers)
-    assert min(b - a for a, b in zip(everything, everything[1:])) >= 0.15, "spaced so VTS's queue never fills"
+    assert min(b - a for a, b in itertools.pairwise(everything)) >= 0.15, "spaced so VTS's queue never fills"
 
 
 async def test_event_to_hotkey_is_prompt(vts, tmp_path):

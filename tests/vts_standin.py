@@ -168,7 +168,7 @@ class VTSStandIn:
         self._server: Server | None = None
         self._popup: asyncio.Future[bool] | None = None
         self._popup_open = asyncio.Event()
-        self._controller: dict[str, tuple[int, float]] = {}  # parameter → (session, last set)
+        self._controller: dict[str, tuple[int, float, float, float]] = {}  # parameter → (session, when, value, weight)
         self._last_trigger: dict[str, float] = {}
         self._queue: deque[Trigger] = deque()
         self._runner: asyncio.Task[None] | None = None
@@ -241,7 +241,7 @@ class VTSStandIn:
             now = time.monotonic()
             if session.last_injection is not None and now - session.last_injection > CONTROL_TIMEOUT:
                 self.control_lost.append((now, "*", now - session.last_injection))
-            for name, (owner, _) in list(self._controller.items()):
+            for name, (owner, *_) in list(self._controller.items()):
                 if owner == session.id:
                     del self._controller[name]
 
@@ -273,11 +273,11 @@ class VTSStandIn:
             handler = getattr(self, "_" + message_type, None)
             if handler is None or not message_type.endswith("Request"):
                 raise _Refused(7, f"unknown request type {message_type}")
-            if session.token in self.state.revoked:
+            public = ("APIStateRequest", "AuthenticationTokenRequest", "AuthenticationRequest")
+            if message_type not in public and session.token in self.state.revoked:
                 raise _Refused(50, "User has denied API access for your plugin.")
-            if message_type not in ("APIStateRequest", "AuthenticationTokenRequest", "AuthenticationRequest"):
-                if session.plugin is None:
-                    raise _Refused(8, "This request requires authentication.")
+            if message_type not in public and session.plugin is None:
+                raise _Refused(8, "This request requires authentication.")
             data = request.get("data")
             data = data if isinstance(data, dict) else {}
             answer_type, body = message_type.removesuffix("Request") + "Response", await handler(session, data)
@@ -294,7 +294,11 @@ class VTSStandIn:
         }
 
     async def _APIStateRequest(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
-        return {"active": True, "vTubeStudioVersion": VERSION, "currentSessionAuthenticated": session.plugin is not None}
+        return {
+            "active": True,
+            "vTubeStudioVersion": VERSION,
+            "currentSessionAuthenticated": session.plugin is not None,
+        }
 
     async def _AuthenticationTokenRequest(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
         name, developer = data.get("pluginName"), data.get("pluginDeveloper")
@@ -332,7 +336,10 @@ class VTSStandIn:
         if self.state.tokens.get((name, developer)) != token:
             return {"authenticated": False, "reason": "Token invalid or revoked."}
         session.plugin, session.token = (name, developer), token
-        return {"authenticated": True, "reason": "Token valid. The plugin is authenticated for the duration of this session."}
+        return {
+            "authenticated": True,
+            "reason": "Token valid. The plugin is authenticated for the duration of this session.",
+        }
 
     async def _CurrentModelRequest(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
         return {"modelLoaded": self.model is not None, "modelName": self.model or "", "modelID": self._model_id()}
@@ -456,12 +463,12 @@ class VTSStandIn:
             if mode == "set" and owner is not None and owner[0] != session.id and now - owner[1] <= CONTROL_TIMEOUT:
                 raise _Refused(454, f"Parameter {name} is controlled by another plugin.")
             values[name] = (float(value), float(weight))
-        for name in values:
+        for name, (value, weight) in values.items():
             owner = self._controller.get(name)
             if owner is not None and owner[0] == session.id and now - owner[1] > CONTROL_TIMEOUT:
                 self.control_lost.append((now, name, now - owner[1]))
             if mode == "set":
-                self._controller[name] = (session.id, now)
+                self._controller[name] = (session.id, now, value, weight)
         session.last_injection = now
         self.injections.append(Injection(now, session.id, values))
         return {}
@@ -476,9 +483,8 @@ class VTSStandIn:
         owner = self._controller.get(name)
         if owner is None or now - owner[1] > CONTROL_TIMEOUT:
             return parameter.default
-        last = next(i for i in reversed(self.injections) if name in i.values)
-        value, weight = last.values[name]
-        return weight * value + (1 - weight) * parameter.default
+        _, _, value, weight = owner
+        return weight * value + (1 - weight) * parameter.default  # "add" mode's offsets are not modelled
 
     async def _run_hotkeys(self) -> None:
         """VTS takes one hotkey from its queue every 5 frames."""

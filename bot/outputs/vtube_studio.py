@@ -48,6 +48,7 @@ _COOLDOWN_MARGIN = 0.5  # our clock and VTS's frames are not in step
 # apart, our triggers never wait in its queue of 32, let alone fill it (error 200).
 _TRIGGER_GAP = 0.2
 _MAX_WAITING_EVENTS = 8
+_VTS_LETS_GO = 1.0  # seconds without data after which VTS gives a parameter back to its default
 _ASKING = 'click "Allow" in VTube Studio to let moodbot in'
 
 
@@ -144,10 +145,13 @@ class VTubeStudio:
     async def _feed(self, connection: Connection, *, until_faded: bool = False) -> None:
         """Send the parameters `updates_per_s` times a second, on a steady beat."""
         interval = 1.0 / self.config.updates_per_s
-        beat = self._clock()
+        beat = sent = self._clock()
         while True:
-            weight = self._fader.weight(self._clock())
             values = avatar_values(self._snapshot(), busy_chat_rate=self.config.busy_chat_rate)
+            if not until_faded and self._clock() - sent > _VTS_LETS_GO:
+                # Stalled (a starved CPU): VTS has let go of the parameters; take them back gently.
+                self._fader.fade(1.0, self._clock(), start=0.0)
+            weight = self._fader.weight(self._clock())
             try:
                 await connection.request("InjectParameterDataRequest", _injection(values, weight))
             except ApiError as exc:
@@ -155,6 +159,7 @@ class VTubeStudio:
                     raise
                 log.info("VTube Studio: moodbot's parameters are gone (deleted in VTS?); creating them again")
                 await create_parameters(connection)
+            sent = self._clock()
             if until_faded and weight <= 0.0:
                 return
             beat += interval
