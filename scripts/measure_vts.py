@@ -74,15 +74,14 @@ async def measure(minutes: float, speed: float, event_every: float) -> dict:
         burst: tuple[float, float] | None = None
         needles: list[tuple[float, float]] = []
         kinds = list(HOTKEYS)
-        next_event, next_sample = started + event_every, started + 1.0
+        next_event, next_sample = started + 1.0 + AFTER_BURST, started + 1.0
         while time.monotonic() < end:
             now = time.monotonic()
-            if burst is None and now >= started + 3.0:
+            if burst is None and now >= started + 1.0:
                 for _ in range(20):  # 20 "hype" within a second: one hotkey at most
                     bot.avatar.on_event("hype", {"burst": True})
                     await asyncio.sleep(0.05)
                 burst = (now, time.monotonic())
-                next_event = max(next_event, time.monotonic() + AFTER_BURST)
             elif now >= next_event:
                 kind = kinds[len(fired) % len(kinds)]
                 fired.append((time.monotonic(), kind))

@@ -395,3 +395,21 @@ async def test_vts_trouble_never_disturbs_the_overlay(tmp_path, bundled_scorer):
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert frame["outputs"]["vtube_studio"]["state"] == "off"
         assert "vts off (access denied" in bot.status_line()
+
+
+@pytest.mark.slow
+async def test_the_measurement_script_runs():
+    """scripts/measure_vts.py (the figures in the README) runs the whole bot against the stand-in and reports."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "scripts" / "measure_vts.py"
+    spec = importlib.util.spec_from_file_location("measure_vts", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    result = await script.measure(minutes=0.25, speed=1.0, event_every=2.0)
+    assert result["injections"] > 50 and result["popups"] == 1
+    assert result["events_fired"] >= 2 and result["hotkeys_sent"] == result["events_fired"]
+    assert result["burst_of_20_hype_events_sent"] == 1
+    assert result["vts_errors"] == []
