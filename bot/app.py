@@ -4,8 +4,9 @@
                                                                      └──► VTubeStudio ──► avatar
 
 The reader, the worker, the publisher, the VTube Studio plugin and the status line are tasks in
-one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults from outside (YouTube,
-a client) are handled inside the stages and never reach this level.
+one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults
+from outside (YouTube, VTube Studio, a client) are handled inside the stages and never reach
+this level.
 """
 
 from __future__ import annotations
@@ -106,11 +107,14 @@ class Bot:
             f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {status.state}"
             + (f" ({status.detail})" if status.detail else "")
             + f" | overlays {self.broadcaster.clients}"
-            + "".join(
-                f" | vts {output.state}" + (f" ({output.detail})" if output.detail else "")
-                for output in self.outputs().values()
-            )
+            + self._avatar_status()
         )
+
+    def _avatar_status(self) -> str:
+        if self.avatar is None:
+            return ""
+        status = self.avatar.status
+        return f" | vts {status.state}" + (f" ({status.detail})" if status.detail else "")
 
 
 async def run_bot(
@@ -156,7 +160,7 @@ async def run_bot(
                 VTubeStudio(config.vtube_studio, lambda: aggregator.snapshot(clock()), clock=clock)
             )
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
-        # then close the server.
+        # then fade the avatar out, then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
         stack.push_async_callback(_shut_down, bot, status_interval)
         try:
