@@ -266,6 +266,21 @@ async def test_a_model_change_is_noticed(vts, tmp_path):
     assert [e for _, _, e in vts.errors] == [202]
 
 
+async def test_a_hotkey_in_a_newly_loaded_model_is_found(tmp_path):
+    """A hotkey missing at connect is looked up again when its event comes: after a model change it works."""
+    without = tuple(h for h in HOTKEYS if h["name"] != "Sparkle")
+    async with (
+        VTSStandIn(hotkeys=without) as vts,
+        plugin_running(plugin_config(vts, tmp_path, hotkeys={"hype": "Sparkle"})) as plugin,
+    ):
+        await until(lambda: live(plugin) and "Sparkle" in plugin.status.detail, what="live, Sparkle missing")
+        vts.model, vts.hotkeys = "Akari v2", [dict(h) for h in HOTKEYS]
+        plugin.on_event("hype")
+        await until(lambda: vts.triggers, what="trigger after the model change")
+        assert plugin.status.detail == ""
+    assert [t.name for t in vts.triggers] == ["Sparkle"] and vts.errors == []
+
+
 @pytest.mark.slow  # waits out a real 5 s cooldown
 async def test_hotkey_cooldown_and_queue_are_respected(vts, tmp_path):
     """Events in a flood reach VTS at most once per hotkey per cooldown, and VTS never answers 203 or 200."""

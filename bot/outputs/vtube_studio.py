@@ -70,6 +70,7 @@ class VTubeStudio:
         self._connection: Connection | None = None
         self._hotkeys: dict[str, str] = {}  # event kind → hotkey id in the loaded model
         self._cooling: dict[str, float] = {}  # hotkey id → when VTS takes it again
+        self._next_lookup = 0.0  # when a missing hotkey may be looked up again
         self._events: asyncio.Queue[str] = asyncio.Queue(_MAX_WAITING_EVENTS)
         self._said: tuple[OutputState, str] | None = None
 
@@ -178,9 +179,13 @@ class VTubeStudio:
     async def _send_hotkeys(self, connection: Connection) -> None:
         while True:
             kind = await self._events.get()
-            hotkey = self._hotkeys.get(kind)
             now = self._clock()
-            if hotkey is None:  # not in this model: the status already says so
+            if kind not in self._hotkeys and now >= self._next_lookup:
+                # Missing from the model we last looked at: the streamer may have loaded another.
+                self._next_lookup = now + HOTKEY_COOLDOWN
+                await self._look_again(connection)
+            hotkey = self._hotkeys.get(kind)
+            if hotkey is None:  # still not in the model: the status says so
                 continue
             if now < self._cooling.get(hotkey, -math.inf):
                 log.debug("VTube Studio: hotkey for %s still cooling down; event not shown", kind)
@@ -202,12 +207,15 @@ class VTubeStudio:
             ErrorID.HOTKEY_ID_NOT_FOUND_IN_MODEL,
             ErrorID.HOTKEY_EXECUTION_FAILED_BECAUSE_NO_MODEL_LOADED,
         ):
-            try:  # the streamer loaded another model
-                await self._find_hotkeys(connection)
-            except (ApiError, ConnectionLost):
-                pass  # the feed meets the same fault and reconnects
+            await self._look_again(connection)  # the streamer loaded another model
         else:
             log.warning("VTube Studio: %s hotkey failed: %s (error %d)", kind, exc.message, exc.error_id)
+
+    async def _look_again(self, connection: Connection) -> None:
+        try:
+            await self._find_hotkeys(connection)
+        except (ApiError, ConnectionLost):
+            pass  # the feed meets the same fault and reconnects
 
     async def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
