@@ -1,13 +1,15 @@
 """`moodbot run`: wire the stages together and keep them running until asked to stop.
 
     sources ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
+                                                                     └──► VTubeStudio ──► avatar
 
-The readers (one per chat source), the worker, the publisher and the status line are tasks in
-one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults
-from outside (YouTube, Twitch, a client, a full disk) are handled inside the stages and never
-reach this level; a chat source that fails or ends leaves the others reading, and a full disk
-shows as an alert on the status line and in the overlay's messages. A run that fails to start
-(a model that will not load, a stream that is not there) leaves no session file behind.
+The readers (one per chat source), the worker, the publisher, the VTube Studio plugin and the
+status line are tasks in one TaskGroup: a bug in one stops them all in order rather than leaving
+a half-dead bot. Faults from outside (YouTube, Twitch, VTube Studio, a client, a full disk) are
+handled inside the stages and never reach this level; a chat source that fails or ends leaves the
+others reading, and a full disk shows as an alert on the status line and in the overlay's
+messages. A run that fails to start (a model that will not load, a stream that is not there)
+leaves no session file behind.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
+from .outputs.status import OutputStatus
+from .outputs.vtube_studio import VTubeStudio
 from .payload import Counters, SourceSummary, build_message, encode
 from .scoring import Scorer, load_scorer
 from .sources import make_sources, source_label
@@ -69,6 +73,7 @@ class Bot:
     worker: Worker | None = None
     recorder: ReplayWriter | None = None
     history: HistoryWriter | None = None
+    avatar: VTubeStudio | None = None
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
@@ -135,7 +140,11 @@ class Bot:
             ready=self.worker is not None,
             sources=self.breakdown(),
             alerts=self.alerts(),
+            outputs=self.outputs(),
         )
+
+    def outputs(self) -> dict[str, OutputStatus]:
+        return {"vtube_studio": self.avatar.status} if self.avatar else {}
 
     def message(self, kind: str) -> str:
         return encode(self.payload(kind))
@@ -148,6 +157,7 @@ class Bot:
             f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
             f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {self.source_states()}"
             + f" | overlays {self.broadcaster.clients}"
+            + self._avatar_status()
             + "".join(f" | WARNING {alert}" for alert in self.alerts())
         )
 
@@ -161,6 +171,12 @@ class Bot:
             + (f" ({source.status.detail})" if source.status.state is not SourceState.LIVE else "")
             for key, source in self.sources.items()
         )
+
+    def _avatar_status(self) -> str:
+        if self.avatar is None:
+            return ""
+        status = self.avatar.status
+        return f" | vts {status.state}" + (f" ({status.detail})" if status.detail else "")
 
 
 async def run_bot(
@@ -187,6 +203,12 @@ async def run_bot(
     bot.add_sources(sources if sources is not None else make_sources(config, on_event=bot.event))
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
+        if config.vtube_studio.enabled:
+            # Fed from the mood's snapshots on its own beat, not per message; unwound after the
+            # queue is drained, so the avatar fades out once the last mood is in.
+            bot.avatar = await stack.enter_async_context(
+                VTubeStudio(config.vtube_studio, lambda: aggregator.snapshot(clock()), clock=clock)
+            )
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
         # then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
@@ -216,6 +238,8 @@ async def run_bot(
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
                 if status_interval:
                     tasks.create_task(_show_status(bot, status_interval))
+                if bot.avatar:
+                    tasks.create_task(bot.avatar.run())
                 if scorer is None:
                     log.info("loading model %s (%s)", config.model.path, config.model.backend)
                     scorer = await asyncio.to_thread(load_scorer, config.model)

@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to serve the overlay on (default 8765)")
     p.set_defaults(handler=_run)
 
+    p = commands.add_parser(
+        "vts-check", help="connect to VTube Studio, ask it to allow moodbot, and say what is ready for the avatar"
+    )
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    p.add_argument("--url", help="VTube Studio's plugin API address (default ws://127.0.0.1:8001)")
+    p.set_defaults(handler=_vts_check)
+
     p = commands.add_parser("train", help="fine-tune a pre-trained encoder on labelled chat")
     p.add_argument(
         "--data", type=Path, action="append", help=f"labelled CSV/TSV/JSONL (repeatable; default {DEFAULT_TRAIN})"
@@ -224,6 +231,23 @@ async def _run_until_signalled(config) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     await run_bot(config, stop=stop)
+
+
+def _vts_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .outputs.vtube_studio import check, format_check
+
+    config = _load_run_config(args.config, {"vtube_studio.url": args.url}).vtube_studio
+    print(f"connecting to VTube Studio at {config.url} ...", flush=True)
+
+    def asking() -> None:
+        print('VTube Studio shows a popup: click "Allow" to let moodbot in', flush=True)
+
+    report = asyncio.run(check(config, on_asking=asking))
+    text, ready = format_check(report, config)
+    print(text)
+    return 0 if ready else 1
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ import yaml
 from .errors import ConfigError, quoted
 
 __all__ = [
+    "HOTKEY_EVENTS",
     "LOOPBACK_HOSTS",
     "AppConfig",
     "HistoryConfig",
@@ -33,6 +34,7 @@ __all__ = [
     "ServerConfig",
     "SourceConfig",
     "TwitchConfig",
+    "VTubeStudioConfig",
     "WorkerConfig",
     "YouTubeConfig",
     "load_config",
@@ -41,6 +43,9 @@ __all__ = [
 
 # The names this machine answers to itself; serving on any other address needs server.allow_remote.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+# The chat events an avatar hotkey can answer (the events engine emits them).
+HOTKEY_EVENTS = ("hype", "laughter", "mood_drop", "tech_problem")
 
 
 def _check(ok: bool, key: str, allowed: str, value: Any) -> None:
@@ -241,6 +246,41 @@ class HistoryConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class VTubeStudioConfig:
+    """moodbot as a VTube Studio plugin: mood parameters for the avatar, hotkeys on chat events."""
+
+    enabled: bool = False
+    url: str = "ws://127.0.0.1:8001"
+    token_file: str | None = None  # None: in the user's data folder (see token_path)
+    hotkeys: dict[str, str] = field(default_factory=dict)  # event kind → hotkey name or id
+    updates_per_s: float = 10.0
+    fade: float = 1.0
+    busy_chat_rate: float = 10.0
+    max_backoff: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check(_is_url(self.url, ("ws", "wss")), "vtube_studio.url", "a ws:// URL", self.url)
+        unknown = sorted(set(self.hotkeys) - set(HOTKEY_EVENTS))
+        _check(not unknown, "vtube_studio.hotkeys", "keyed by " + ", ".join(HOTKEY_EVENTS), unknown)
+        blank = sorted(kind for kind, hotkey in self.hotkeys.items() if not hotkey.strip())
+        _check(not blank, "vtube_studio.hotkeys", "a hotkey name or id for each event", blank)
+        # VTube Studio gives a parameter back to its default after a second without data.
+        _check_range(self.updates_per_s, 1, 60, "vtube_studio.updates_per_s")
+        _check_range(self.fade, 0, 10, "vtube_studio.fade")
+        _check_range(self.busy_chat_rate, 0, 10_000, "vtube_studio.busy_chat_rate", above_low=True)
+        _check_range(self.max_backoff, 1, 3600, "vtube_studio.max_backoff")
+
+    @property
+    def token_path(self) -> Path:
+        """Where the token VTube Studio granted is kept."""
+        if self.token_file:
+            return Path(self.token_file).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -252,6 +292,7 @@ class AppConfig:
     mood: MoodConfig = field(default_factory=MoodConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    vtube_studio: VTubeStudioConfig = field(default_factory=VTubeStudioConfig)
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:

@@ -4,9 +4,10 @@ MoodbotError                  root: the CLI prints its message as one line and e
 ├── ConfigError               config.yaml or a command-line option is wrong
 ├── DataError                 a labelled or recorded file cannot be used
 ├── ModelError                a model cannot be found, loaded or understood
-└── SourceError               a chat source failed
-    ├── SourceRetryable       worth trying again after a pause
-    └── SourceEnded           the stream is over (ended, private, chat off)
+├── SourceError               a chat source failed
+│   ├── SourceRetryable       worth trying again after a pause
+│   └── SourceEnded           the stream is over (ended, private, chat off)
+└── OutputError               an output (VTube Studio) cannot be reached or refused moodbot
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "DataError",
     "ModelError",
     "MoodbotError",
+    "OutputError",
     "SourceEnded",
     "SourceError",
     "SourceRetryable",
@@ -71,3 +73,7 @@ def quoted(value: object, limit: int = 100) -> str:
             else type(value).__name__
         )
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class OutputError(MoodbotError):
+    """An output moodbot drives (VTube Studio) cannot be reached, or refused moodbot."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from .chat import SourceStatus
 from .mood import MoodSnapshot, SourceWindow, WindowStats
+from .outputs.status import OutputStatus
 
 __all__ = ["Counters", "SourceSummary", "build_message", "encode"]
 
@@ -86,6 +87,7 @@ def build_message(
     ready: bool = True,
     sources: Sequence[SourceSummary] = (),
     alerts: Sequence[str] = (),
+    outputs: Mapping[str, OutputStatus] | None = None,
 ) -> dict[str, Any]:
     """A "snapshot" (with the needle's history, for new clients) or an "update" message.
 
@@ -94,6 +96,7 @@ def build_message(
     `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
     offset, so the page gets Unix times without the aggregator ever reading a wall clock.
     `alerts` are what the streamer must know now (e.g. "history not saved: No space left on device").
+    `outputs` are the states of what else the bot drives (VTube Studio), by name.
     """
     message: dict[str, Any] = {
         "type": kind,
@@ -112,6 +115,7 @@ def build_message(
         "source": {"name": source.name, "state": str(source.state), "detail": source.detail},
         "sources": _sources(snapshot, sources),
         "alerts": list(alerts),
+        "outputs": {name: {"state": str(s.state), "detail": s.detail} for name, s in (outputs or {}).items()},
     }
     if kind == "snapshot":
         offset = wall_time - snapshot.at

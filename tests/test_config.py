@@ -73,6 +73,13 @@ model:
         ("server:\n  port: " + "9" * 5000 + "\n", "server.port: must be a whole number"),
         ("model:\n  device: " + "x" * 100_000 + "\n", "model.device: must be cpu or cuda"),
         ("server:\n  host: " + "x" * 100_000 + "\n", "server.host: must be a loopback address"),
+        (
+            "vtube_studio:\n  hotkeys: {cheer: Sparkle}\n",
+            "vtube_studio.hotkeys: must be keyed by hype, laughter, mood_drop, tech_problem (got ['cheer'])",
+        ),
+        ("vtube_studio:\n  hotkeys: {hype: ''}\n", "vtube_studio.hotkeys: must be a hotkey name or id for each event"),
+        ("vtube_studio:\n  updates_per_s: 0.5\n", "vtube_studio.updates_per_s: must be 1..60 (got 0.5)"),
+        ("vtube_studio:\n  url: http://127.0.0.1:8001\n", "vtube_studio.url: must be a ws:// URL"),
     ],
     ids=lambda value: value[:30],
 )
@@ -136,3 +143,13 @@ def test_empty_section_takes_command_line_options(tmp_path):
     path.write_text("server:\nmood:\n", encoding="utf-8")
     config = load_config(path, {"server.port": 9000})
     assert config.server.port == 9000 and config.mood == AppConfig().mood
+
+
+def test_vts_token_lives_in_the_user_data_folder(tmp_path):
+    """By default the VTube Studio token is kept in platformdirs' user data folder for moodbot; token_file moves it."""
+    import platformdirs
+
+    default = load_config(ROOT / "config.yaml").vtube_studio.token_path
+    assert default == Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+    moved = load_config(None, {"vtube_studio.token_file": str(tmp_path / "t.txt")}).vtube_studio.token_path
+    assert moved == tmp_path / "t.txt"

@@ -9,6 +9,7 @@ LIVE_MODULES = [
     "bot.worker",
     "bot.broadcaster",
     "bot.history",
+    "bot.outputs.vtube_studio",
     "bot.sources",
     "bot.sources.youtube",
     "bot.sources.replay",
