@@ -204,7 +204,10 @@ async def _read(bot: Bot) -> None:
         async for message in bot.source.messages():
             if bot.first_read_at is None:
                 bot.first_read_at = bot.clock()
-            bot.queue.put(message)
+            if bot.source.status.recorded:
+                await bot.queue.put_waiting(message)  # a recording waits for the model: nothing dropped
+            else:
+                bot.queue.put(message)  # live chat cannot wait: the oldest waiting is dropped
             bot.read += 1
             if bot.recorder:
                 bot.recorder.add(message)
@@ -261,4 +264,15 @@ async def _shut_down(bot: Bot, status_interval: float | None) -> None:
     if bot.recorder:
         await bot.recorder.close()
         log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
-    log.info("stopped: %d messages read, %d dropped", bot.read, bot.queue.dropped)
+    log.info("stopped: %s", _run_totals(bot))
+
+
+def _run_totals(bot: Bot) -> str:
+    """What the run read: "2 messages read, 5 lines skipped" for a recording, with drops if any."""
+    status = bot.source.status
+    parts = [f"{bot.read} messages read"]
+    if status.recorded or status.skipped:
+        parts.append(f"{status.skipped} lines skipped")
+    if bot.queue.dropped or not status.recorded:
+        parts.append(f"{bot.queue.dropped} dropped")
+    return ", ".join(parts)

@@ -25,6 +25,7 @@ from .scoring.sentiment import Sentiment
 __all__ = ["MoodAggregator", "MoodSnapshot", "WindowStats", "mood_of"]
 
 _HISTORY_STEP = 2.0  # seconds between two points of the needle's history
+_TENSE_SHARE = 0.35  # a window at least this negative reads "tense" at best, whatever its mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +213,24 @@ class MoodAggregator:
 
 
 def mood_of(needle: float, short: WindowStats, long: WindowStats) -> str:
-    """One word for the overlay: hyped, laughing, happy, calm, tense, sad or quiet."""
+    """One word for the overlay: hyped, laughing, happy, calm, tense, sad or quiet.
+
+    It reads the short window, as the share bar does, so the two never disagree: a chat that is
+    a third or more negative is at least tense, never calm or happy. The needle (which lags the
+    window by its smoothing) stands in only while nothing in the window is scored.
+    """
     if short.messages == 0:
         return "quiet"
-    burst = short.rate >= 1.0 and short.rate >= 1.3 * long.rate
-    if needle >= 0.45 and burst:
-        return "hyped"
-    if needle > 0 and short.laughter >= 0.3:
-        return "laughing"
-    if needle >= 0.15:
-        return "happy"
-    if needle <= -0.35:
+    valence = needle if short.valence is None else short.valence
+    if valence <= -0.35:
         return "sad"
-    if needle <= -0.15:
+    if valence <= -0.15 or short.shares.get("negative", 0.0) >= _TENSE_SHARE:
         return "tense"
+    burst = short.rate >= 1.0 and short.rate >= 1.3 * long.rate
+    if valence >= 0.45 and burst:
+        return "hyped"
+    if valence > 0 and short.laughter >= 0.3:
+        return "laughing"
+    if valence >= 0.15:
+        return "happy"
     return "calm"
