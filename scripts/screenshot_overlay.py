@@ -1,6 +1,6 @@
 """Take the overlay's screenshot set from the real page in headless Chromium.
 
-Runs the real bot on the bundled sample chat (sped up, from the boss fight into the victory), opens
+Runs the real bot on the bundled sample chat (sped up, from the sad scene into the victory), opens
 the overlay over a stream-like scene (bright sky, dark hills: the hard case for a card-less
 overlay) at OBS's default 800x600, and writes to docs/screenshots/:
 
@@ -9,7 +9,7 @@ overlay) at OBS's default 800x600, and writes to docs/screenshots/:
     legend.png                                 ?legend=1: the share bar's three colours named
     obs-source.png                             the whole 800x600 source as OBS shows it
 
-    .venv/bin/python scripts/screenshot_overlay.py [--out FOLDER] [--warmup SECONDS]
+    .venv/bin/python scripts/screenshot_overlay.py [--out FOLDER] [--warmup SECONDS]   (about 3 minutes)
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from bot.sources import SAMPLE_CHAT
 OUT = Path(__file__).parent.parent / "docs" / "screenshots"
 THEMES = ("dark", "light", "contrast")
 LANGS = ("en", "ja")
-# The boss fight, then the victory, when chat is at its loudest (the goodbyes after it are left out).
-FROM_MINUTE, TO_MINUTE = 12.0, 17.5
+# From the fun into the sad scene and the boss fight, then the victory, when chat is at its loudest
+# (the goodbyes after it are left out): the sparkline shows the dip, the shots the victory.
+FROM_MINUTE, TO_MINUTE = 7.0, 17.5
 SPEED = 3.0  # the victory lasts 50 s: every shot is taken inside it
 MARGIN = 16  # pixels of scene kept around the card in the close-ups
 
@@ -97,7 +98,7 @@ async def _victory(bot: Bot, timeout: float = 120.0) -> None:
 
 
 async def take(out: Path, warmup: float) -> list[Path]:
-    """Run the bot, open every shot's page at once, and photograph them all at one moment."""
+    """Run the bot until the victory, then open every shot's page and photograph them all at one moment."""
     with tempfile.TemporaryDirectory() as tmp:
         config = AppConfig(
             source=SourceConfig(replay=str(_victory_part(Path(tmp))), speed=SPEED),
@@ -120,9 +121,11 @@ async def take(out: Path, warmup: float) -> list[Path]:
                     "--disable-sync",
                 ],
             )
-            pages = {name: await _open(browser, bot.broadcaster.url + query) for name, query in shots().items()}
-            await asyncio.sleep(warmup)  # let the sparkline grow through the boss fight
+            await asyncio.sleep(warmup)  # the sad scene and the boss fight
             await _victory(bot)
+            # Each page gets the needle's history in its first message, so it can open just now.
+            pages = {name: await _open(browser, bot.broadcaster.url + query) for name, query in shots().items()}
+            await asyncio.sleep(3)  # the needle swings into place
             out.mkdir(parents=True, exist_ok=True)
 
             async def shoot(name: str, page: Page) -> Path:
@@ -144,7 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder to write (default {OUT})")
     parser.add_argument(
-        "--warmup", type=float, default=20.0, help="seconds of chat before waiting for the victory (default 20)"
+        "--warmup", type=float, default=140.0, help="seconds of chat before waiting for the victory (default 140)"
     )
     args = parser.parse_args()
     for path in asyncio.run(take(args.out, args.warmup)):

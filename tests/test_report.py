@@ -68,6 +68,7 @@ def test_the_loading_phase_and_silence_are_not_moments(tmp_path, capsys):
     with (tmp_path / "s.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [r["Mood"] for r in rows[:3]] == ["quiet"] * 3 and len(rows) == 23
+    assert rows[0]["Negative %"] == rows[0]["Positive %"] == ""  # nothing scored: no shares, not 0 %
 
 
 TORN = [

@@ -179,14 +179,16 @@ def _moment(window: dict[str, Any]) -> Moment:
     time = _time(window, "time")
     if time is None:
         raise _BadLine("time")
+    valence = _number(short, "valence")
+    shares = _shares(_part(short, "shares"))
     return Moment(
         time=time,
         needle=needle,
         mood=_text(window, "mood") or "",
-        valence=_number(short, "valence"),
+        valence=valence,
         trend=_number(long, "valence"),
         rate=_number(short, "rate") or 0.0,
-        shares=_shares(_part(short, "shares")),
+        shares=shares if valence is not None else None,  # nothing scored: no shares, not 0 % each
         messages=_count(totals, "messages"),
         dropped=_count(totals, "dropped"),
         reaction=_top_reaction(short.get("reactions", [])),
