@@ -306,7 +306,10 @@ async def _read(bot: Bot, key: str, source: ChatSource) -> None:
     try:
         async for message in source.messages():
             message = bot.received(key, message)
-            bot.queue.put(message)
+            if source.status.recorded:
+                await bot.queue.put_waiting(message)  # a recording waits for the model: nothing dropped
+            else:
+                bot.queue.put(message)  # live chat cannot wait: the oldest waiting is dropped
             if bot.recorder:
                 bot.recorder.add(message)
     except SourceError as exc:
@@ -375,4 +378,17 @@ async def _shut_down(bot: Bot, status_interval: float | None, *, failed: bool) -
         if bot.recorder:
             await bot.recorder.close()
             log.info("recorded %d messages to %s", bot.recorder.written, bot.recorder.path)
-    log.info("stopped: %d messages read, %d dropped", bot.read, bot.queue.dropped)
+    log.info("stopped: %s", _run_totals(bot))
+
+
+def _run_totals(bot: Bot) -> str:
+    """What the run read: "2 messages read, 5 lines skipped" for recordings, with drops if any."""
+    statuses = [source.status for source in bot.sources.values()]
+    recorded = all(status.recorded for status in statuses)
+    skipped = sum(status.skipped for status in statuses)
+    parts = [f"{bot.read} messages read"]
+    if recorded or skipped:
+        parts.append(f"{skipped} lines skipped")
+    if bot.queue.dropped or not recorded:
+        parts.append(f"{bot.queue.dropped} dropped")
+    return ", ".join(parts)

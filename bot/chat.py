@@ -151,11 +151,18 @@ class SourceState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
-    """A source's state, with a short human reason ("stream ended", "HTTP 503, retry in 4 s")."""
+    """A source's state, with a short human reason ("stream ended", "HTTP 503, retry in 4 s").
+
+    `recorded` is true for recorded chat (a replay file, a finished stream's chat replay): it can
+    wait for the model, so none of it is dropped, while live chat cannot wait and the oldest
+    waiting messages are dropped instead. `skipped` counts lines that were not chat messages.
+    """
 
     state: SourceState
     detail: str = ""
     name: str = field(default="", compare=False)
+    recorded: bool = field(default=False, compare=False)
+    skipped: int = field(default=0, compare=False)
 
 
 class ChatSource(Protocol):

@@ -1,7 +1,8 @@
 """The bounded queue between the chat reader and the worker.
 
-When the worker falls behind, the queue never grows past its bound: the oldest waiting
-messages are dropped (they are the least current) and counted, and the count is shown.
+When the worker falls behind, the queue never grows past its bound. Live chat cannot wait, so
+the oldest waiting messages are dropped (they are the least current) and counted, and the count
+is shown. Recorded chat can wait: its reader is held until there is room, and nothing is dropped.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class ChatQueue:
             self._queue.get_nowait()
             self.dropped += 1
         self._queue.put_nowait(Queued(message, self._clock()))
+        self.max_depth = max(self.max_depth, self._queue.qsize())
+
+    async def put_waiting(self, message: ChatMessage) -> None:
+        """Add a message, waiting while the queue is full (back-pressure: nothing is dropped)."""
+        await self._queue.put(Queued(message, self._clock()))
         self.max_depth = max(self.max_depth, self._queue.qsize())
 
     async def get_batch(self, max_size: int, max_wait: float) -> list[Queued]:

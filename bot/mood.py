@@ -42,6 +42,9 @@ class SourceWindow:
     valence: float | None  # None while nothing scored from this chat is in the window
 
 
+_TENSE_SHARE = 0.35  # a window at least this negative reads "tense" at best, whatever its mean
+
+
 @dataclass(frozen=True, slots=True)
 class WindowStats:
     """The figures of one window at one moment."""
@@ -256,18 +259,24 @@ class MoodAggregator:
 
 
 def mood_of(needle: float, short: WindowStats, long: WindowStats) -> str:
-    """One word for the overlay: hyped, laughing, happy, calm, tense, sad or quiet."""
+    """One word for the overlay: hyped, laughing, happy, calm, tense, sad or quiet.
+
+    It reads the short window, as the share bar does, so the two never disagree: a chat that is
+    a third or more negative is at least tense, never calm or happy. The needle (which lags the
+    window by its smoothing) stands in only while nothing in the window is scored.
+    """
     if short.messages == 0:
         return "quiet"
-    burst = short.rate >= 1.0 and short.rate >= 1.3 * long.rate
-    if needle >= 0.45 and burst:
-        return "hyped"
-    if needle > 0 and short.laughter >= 0.3:
-        return "laughing"
-    if needle >= 0.15:
-        return "happy"
-    if needle <= -0.35:
+    valence = needle if short.valence is None else short.valence
+    if valence <= -0.35:
         return "sad"
-    if needle <= -0.15:
+    if valence <= -0.15 or short.shares.get("negative", 0.0) >= _TENSE_SHARE:
         return "tense"
+    burst = short.rate >= 1.0 and short.rate >= 1.3 * long.rate
+    if valence >= 0.45 and burst:
+        return "hyped"
+    if valence > 0 and short.laughter >= 0.3:
+        return "laughing"
+    if valence >= 0.15:
+        return "happy"
     return "calm"

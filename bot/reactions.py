@@ -31,7 +31,7 @@ _KNOWN: list[tuple[str, re.Pattern[str]]] = [
         ("8888", r"(?<!\d)8{3,}(?!\d)|パチパチ|ぱちぱち"),
         ("POG", r"\bpog(?:gers|champ|u)?\b"),
         ("LETS GO", r"\blet'?s+ ?go+\b|\bgaskeun\b"),
-        ("GG", r"\bgg\b"),
+        ("GG", r"\bg{2,}\b"),
         ("F", r"^\s*f\s*$"),
         ("o7", r"\bo7\b"),
         ("RIP", r"\brip\b"),

@@ -67,7 +67,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bot_running(config, scorer):
+def bot_running(config, scorer, source=None):
     """`async with bot_running(config, scorer) as bot:` the real bot, stopped cleanly on exit."""
     import asyncio
     import contextlib
@@ -79,7 +79,7 @@ def bot_running(config, scorer):
         stop = asyncio.Event()
         ready = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(
-            run_bot(config, stop=stop, scorer=scorer, on_ready=ready.set_result, status_interval=None)
+            run_bot(config, stop=stop, scorer=scorer, source=source, on_ready=ready.set_result, status_interval=None)
         )
         bot = await asyncio.wait_for(ready, 30)
         try:

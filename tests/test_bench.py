@@ -40,6 +40,7 @@ def test_bench_json_shape(tiny_classifier, tmp_path, capsys):
     )
     assert result["overload"]["max_queue"] <= result["overload"]["queue_size"]
     assert result["bot_msgs_per_s"] > 0 and result["raw_msgs_per_s"] > 0
+    assert result["bot_dropped"] == 0  # the flow's figure reads a recording, which waits for the model
 
 
 def test_bench_table_and_cold_start(tiny_classifier, tmp_path, capsys):

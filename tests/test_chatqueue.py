@@ -79,3 +79,22 @@ def test_enqueue_time_is_recorded():
     queue.put(msg("a"))
     queue.put(msg("b"))
     assert [q.enqueued for q in queue.drain()] == [5.0, 6.0]
+
+
+async def test_recorded_chat_waits_for_room_instead_of_dropping():
+    """put_waiting (recordings): 1,000 messages through a queue of 10, none dropped, in order."""
+    queue = ChatQueue(10)
+    taken = []
+
+    async def consume():
+        while len(taken) < 1_000:
+            taken.extend(q.message.text for q in await queue.get_batch(4, 0))
+            await asyncio.sleep(0)
+
+    consumer = asyncio.create_task(consume())
+    for i in range(1_000):
+        await queue.put_waiting(msg(str(i)))
+        assert queue.depth <= 10
+    await asyncio.wait_for(consumer, 5)
+    assert taken == [str(i) for i in range(1_000)]
+    assert queue.dropped == 0 and queue.max_depth == 10

@@ -40,15 +40,15 @@ async def test_history_round_trip_and_report(tmp_path, capsys):
     await writer.close()
 
     session = read_session(writer.path)
-    assert len(session.rows) == 30 and session.messages == 1
-    assert session.rows[-1]["seconds"] == 58.0
+    assert len(session.moments) == 30 and session.messages == 1
+    assert session.minutes(session.moments[-1]) == pytest.approx(58 / 60)
 
     assert main(["report", writer.path.name, "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "happiest  +0.93 at 1.0 min" in out and "saddest   -1.00 at 0.0 min" in out
-    with writer.path.with_suffix(".csv").open(encoding="utf-8") as f:
+    assert "happiest  +0.93 at 1.0 min (happy, 草 ×3)" in out and "saddest   -1.00 at 0.0 min (sad" in out
+    with writer.path.with_suffix(".csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 30 and rows[0]["top_reaction"] == "草"
+    assert len(rows) == 30 and rows[0]["Top reaction"] == "草" and rows[0]["Positive %"] == "70.0"
     assert writer.path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -59,7 +59,8 @@ async def test_line_cut_by_a_crash_is_skipped(tmp_path):
     await writer.close()
     with writer.path.open("a", encoding="utf-8") as f:
         f.write('{"type": "window", "time": 3, "nee')
-    assert len(read_session(writer.path).rows) == 1
+    session = read_session(writer.path)
+    assert len(session.moments) == 1 and session.skipped == 1
 
 
 async def test_messages_are_kept_only_when_asked(tmp_path):
@@ -79,6 +80,8 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     (tmp_path / "x.jsonl").write_text("hello\n", encoding="utf-8")
     with pytest.raises(DataError, match="not a moodbot session"):
         read_session(tmp_path / "x.jsonl")
+    assert main(["report", "--dir", str(tmp_path)]) == 2
+    assert "no session holds a mood yet" in capsys.readouterr().err
 
 
 async def test_two_runs_in_the_same_second_get_their_own_files(tmp_path):

@@ -122,27 +122,49 @@ def test_top_reactions_are_counted_per_window():
     assert agg.snapshot(20.0).short.reactions == ()
 
 
-def _window(messages=10, rate=1.0, laughter=0.0):
+def _window(valence=0.0, messages=10, rate=1.0, laughter=0.0, negative=None):
+    """A short window whose shares agree with its valence (or carry the given negative share)."""
+    neg = max(-valence, 0.0) if negative is None else negative
+    pos = max(valence + neg, 0.0)
+    shares = {"negative": neg, "neutral": 1 - neg - pos, "positive": pos}
     return WindowStats(
-        seconds=15, messages=messages, rate=rate, valence=0.0, shares={}, reactions=(), laughter=laughter
+        seconds=15, messages=messages, rate=rate, valence=valence, shares=shares, reactions=(), laughter=laughter
     )
 
 
 @pytest.mark.parametrize(
-    ("needle", "short", "long", "mood"),
+    ("short", "long", "mood"),
     [
-        (0.6, _window(rate=5.0), _window(rate=2.0), "hyped"),
-        (0.6, _window(rate=2.0), _window(rate=2.0), "happy"),
-        (0.3, _window(laughter=0.5), _window(), "laughing"),
-        (0.05, _window(), _window(), "calm"),
-        (-0.2, _window(), _window(), "tense"),
-        (-0.5, _window(), _window(), "sad"),
-        (0.0, _window(messages=0, rate=0.0), _window(), "quiet"),
+        (_window(0.6, rate=5.0), _window(rate=2.0), "hyped"),
+        (_window(0.6, rate=2.0), _window(rate=2.0), "happy"),
+        (_window(0.3, laughter=0.5), _window(), "laughing"),
+        (_window(0.05), _window(), "calm"),
+        (_window(-0.2), _window(), "tense"),
+        (_window(-0.5), _window(), "sad"),
+        (_window(0.0, messages=0, rate=0.0), _window(), "quiet"),
     ],
 )
-def test_mood_words(needle, short, long, mood):
-    """The overlay's mood word follows the needle, the laughter share and bursts of chat."""
-    assert mood_of(needle, short, long) == mood
+def test_mood_words(short, long, mood):
+    """The overlay's mood word follows the short window's mood, the laughter share and bursts of chat."""
+    assert mood_of(0.0, short, long) == mood
+
+
+@pytest.mark.parametrize("valence", [-0.1, 0.0, 0.04])
+def test_a_chat_half_negative_is_never_calm(valence):
+    """A window 48% negative reads "tense", whatever its mean (a split chat is not calm, nor happy)."""
+    assert mood_of(valence, _window(valence, negative=0.48), _window()) == "tense"
+
+
+def test_the_word_agrees_with_the_bar_while_the_needle_lags():
+    """The needle still shows a happy past; the word already reads the sad window the bar shows."""
+    assert mood_of(0.4, _window(-0.6), _window()) == "sad"
+    assert mood_of(-0.4, _window(0.5), _window()) == "happy"
+
+
+def test_the_needle_stands_in_while_nothing_is_scored():
+    """Only memberships in the window (nothing scored): the word follows the needle."""
+    unscored = WindowStats(seconds=15, messages=3, rate=1.0, valence=None, shares={}, reactions=(), laughter=0.0)
+    assert mood_of(-0.2, unscored, _window()) == "tense"
 
 
 def test_hours_of_chat_do_not_drift():

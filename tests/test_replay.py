@@ -1,5 +1,6 @@
 """Recorded chat: the format both ways, real-time pacing, loops and bad files."""
 
+import asyncio
 import json
 
 import pytest
@@ -211,3 +212,67 @@ def test_a_recorded_chat_name_must_be_text_and_is_kept_short():
     with pytest.raises(ValueError, match="'source' must be a string"):
         message_from_json({"time": 1, "text": "x", "source": 5})
     assert len(message_from_json({"time": 1, "text": "x", "source": "y" * 10_000}).source) == 100
+
+
+async def test_skipped_lines_are_counted_in_the_status_with_line_numbers(tmp_path, caplog):
+    """The first bad lines are named by number; every one is counted in the source's status."""
+    rows = [ROWS[0]] + ["not chat"] * 5 + [ROWS[1]]
+    t = FakeTime()
+    source = ReplaySource(write_lines(tmp_path / "c.jsonl", rows), clock=t.clock, sleep=t.sleep)
+    await collect(source)
+    assert source.status.skipped == 5 and source.status.recorded
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 3 and warnings[0].startswith("c.jsonl:2: skipped, not a chat message: not JSON")
+    assert "the total comes at the end" in warnings[-1]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"time": 1e400, "text": "x"},
+        {"time": float("nan"), "text": "x"},
+        {"time": 10**400, "text": "x"},
+        {"time": 1.0, "text": "x", "amount": float("inf")},
+    ],
+)
+def test_times_and_amounts_must_be_finite(row):
+    """A recorded time of infinity or NaN would stall the replay: such a line is not a message."""
+    with pytest.raises(ValueError):
+        message_from_json(json.loads(json.dumps(row)))
+
+
+class SlowStandInScorer:
+    """Stand-in for the model where only the flow matters: 3 ms a batch, slower than reading a file."""
+
+    def score(self, texts):
+        import time
+
+        from bot.scoring.sentiment import Sentiment
+
+        time.sleep(0.003)
+        return [Sentiment(0.5, 0.0, 0.5, 0.5) for _ in texts]
+
+
+@pytest.mark.slow
+async def test_a_recording_at_speed_zero_is_never_dropped_from(tmp_path, caplog):
+    """28,000 messages at --speed 0 through the real flow: the reader waits for the model, 0 dropped."""
+    from helpers import bot_running, write_recording
+
+    from bot.config import AppConfig, HistoryConfig, ServerConfig, SourceConfig
+
+    path = write_recording(tmp_path / "big.jsonl", [(i * 0.05, f"line {i % 97}") for i in range(28_000)])
+    with path.open("a", encoding="utf-8") as f:
+        f.write("this line is not chat\n{torn")
+    config = AppConfig(
+        source=SourceConfig(replay=str(path), speed=0), server=ServerConfig(port=0), history=HistoryConfig(dir=None)
+    )
+    caplog.set_level("INFO", logger="bot.app")
+    async with bot_running(config, SlowStandInScorer()) as bot:
+        for _ in range(1200):
+            if bot.worker.stats.scored >= 28_000:
+                break
+            await asyncio.sleep(0.1)
+    assert bot.read == 28_000 and bot.worker.stats.scored == 28_000
+    assert bot.queue.dropped == 0
+    assert bot.queue.max_depth == config.worker.queue_size  # the queue did fill: the reader was held back
+    assert "stopped: 28000 messages read, 2 lines skipped" in caplog.text

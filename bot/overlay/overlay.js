@@ -36,6 +36,7 @@
       },
       messages: (n, formatted) => formatted + (n === 1 ? " message" : " messages"),
       skipped: (formatted) => "+" + formatted + " skipped",
+      legend: { negative: "negative", neutral: "neutral", positive: "positive" },
     },
     id: {
       moods: {
@@ -62,6 +63,7 @@
       },
       messages: (n, formatted) => formatted + " pesan",
       skipped: (formatted) => "+" + formatted + " dilewati",
+      legend: { negative: "negatif", neutral: "netral", positive: "positif" },
     },
     ja: {
       moods: {
@@ -88,6 +90,7 @@
       },
       messages: (n, formatted) => "コメント " + formatted + "件",
       skipped: (formatted) => "+" + formatted + "件スキップ",
+      legend: { negative: "ネガティブ", neutral: "中立", positive: "ポジティブ" },
     },
   };
 
@@ -102,6 +105,10 @@
     sources: ".mb-sources",
     status: ".mb-status",
   };
+
+  // Viewers see only the mood. The status line (the chat source's state, message counts) is for
+  // the streamer, who also has moodbot's own status line: shown only when `show` names it.
+  const ON_STREAM = Object.keys(PARTS).filter((name) => name !== "status");
 
   const SOURCE_STATES = ["connecting", "live", "reconnecting", "ended"];
   const SPARK_WINDOW_S = 300; // the sparkline shows the last five minutes
@@ -126,19 +133,21 @@
     const params = new URLSearchParams(search);
     const word = (name) => (params.get(name) || "").trim().toLowerCase();
     const oneOf = (name, allowed, fallback) => (allowed.includes(word(name)) ? word(name) : fallback);
+    const yes = (name) => ["1", "true", "yes", "on"].includes(word(name));
 
     const accent = word("accent").replace(/^#/, "");
     const scale = Number.parseFloat(word("scale"));
     const shown = word("show").split(",").map((s) => s.trim()).filter((s) => s in PARTS);
 
     return {
-      theme: oneOf("theme", ["dark", "light"], "dark"),
+      theme: oneOf("theme", ["dark", "light", "contrast"], "dark"),
       lang: oneOf("lang", Object.keys(LABELS), "en"),
       accent: /^([0-9a-f]{3}|[0-9a-f]{6})$/.test(accent) ? "#" + accent : null,
       scale: Number.isFinite(scale) ? clamp(scale, 0.5, 3) : null, // null: the CSS decides
       // An empty or unrecognised list would hide everything, which is never what was meant.
-      show: new Set(shown.length ? shown : Object.keys(PARTS)),
+      show: new Set(shown.length ? shown : ON_STREAM),
       bare: ["0", "false", "no", "off"].includes(word("card")),
+      legend: yes("legend"),
       position: oneOf("position", ["tl", "tr", "bl", "br", "center"], "tl"),
     };
   }
@@ -166,6 +175,7 @@
     sharePositive: $(".mb-share-positive"),
     shareLabelNegative: $(".mb-share-label-negative"),
     shareLabelPositive: $(".mb-share-label-positive"),
+    legend: $(".mb-legend"),
     reactions: $(".mb-reactions"),
     sources: $(".mb-sources"),
     status: $(".mb-status"),
@@ -187,6 +197,12 @@
     // Drop wrappers whose every part is hidden, so they leave no gap behind (inner one first).
     for (const wrapper of [$(".mb-head-text"), $(".mb-head")]) {
       wrapper.hidden = Array.from(wrapper.children).every((child) => child.hidden);
+    }
+    const legend = options.legend && options.show.has("shares");
+    el.legend.hidden = !legend;
+    card.classList.toggle("mb-with-legend", legend);
+    for (const [share, name] of Object.entries(text.legend)) {
+      $(".mb-legend-" + share + " .mb-legend-name").textContent = name;
     }
 
     el.rateUnit.textContent = text.rateUnit;
@@ -319,11 +335,20 @@
     const label = (share) => (total > 0 ? Math.round(percent(share)) + "%" : "–");
     el.shareLabelNegative.textContent = label(negative);
     el.shareLabelPositive.textContent = label(positive);
+    if (!el.legend.hidden) {
+      const values = { negative, neutral, positive };
+      for (const [share, value] of Object.entries(values)) {
+        $(".mb-legend-" + share + " .mb-legend-value").textContent = label(value);
+      }
+    }
   }
 
+  // The whole reaction is kept in data-text (an attribute value: still never markup); the chip
+  // shows as much of it as fits.
   function createChip(reactionText) {
     const chip = document.createElement("span");
     chip.className = "mb-reaction";
+    chip.dataset.text = reactionText;
     chip.appendChild(document.createTextNode(reactionText));
     const count = document.createElement("span");
     count.className = "mb-reaction-count";
@@ -335,17 +360,47 @@
     const counter = chip.querySelector(".mb-reaction-count");
     if (counter.textContent === count) return;
     counter.textContent = count;
-    // Reserve room for the count so the ellipsis cuts the reaction text, not the number.
+    // Reserve room for the count so a long reaction is shortened, never the number.
     // Kept in em so the reservation still fits if the card is rescaled later.
     const em = parseFloat(getComputedStyle(chip).fontSize) || 16;
     chip.style.paddingRight = (counter.offsetWidth / em + 0.95).toFixed(3) + "em";
+    fitChip(chip);
   }
 
-  // Chips are keyed by their text and reused, so only new reactions fade in.
+  // Where a reaction may be shortened, longest first: after a whole word (Intl.Segmenter knows
+  // Japanese and Chinese words, which have no spaces, so no word is cut into garbage), then, for
+  // a single word too long for the chip, between characters as the reader sees them (an emoji
+  // with its skin tone, a flag or a family stays whole).
+  const wordSegmenter = new Intl.Segmenter(undefined, { granularity: "word" });
+  const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+  function cutPoints(full) {
+    const ends = (segments) =>
+      segments
+        .map((s) => s.index + s.segment.length)
+        .filter((end) => end < full.length)
+        .reverse();
+    const words = Array.from(wordSegmenter.segment(full)).filter((s) => s.isWordLike);
+    return ends(words).concat(ends(Array.from(graphemeSegmenter.segment(full))));
+  }
+
+  function fitChip(chip) {
+    const full = chip.dataset.text;
+    const node = chip.firstChild;
+    const fits = () => chip.scrollWidth <= chip.clientWidth;
+    node.nodeValue = full;
+    if (fits()) return;
+    for (const end of cutPoints(full)) {
+      node.nodeValue = full.slice(0, end).trimEnd() + "…";
+      if (fits()) return;
+    }
+  }
+
+  // Chips are keyed by their whole text and reused, so only new reactions fade in.
   function renderReactions(reactions) {
     const existing = new Map();
     for (const chip of el.reactions.querySelectorAll(".mb-reaction")) {
-      existing.set(chip.firstChild.nodeValue, chip);
+      existing.set(chip.dataset.text, chip);
     }
 
     const wanted = [];
@@ -595,6 +650,8 @@
   applyOptions();
   fitToSource();
   window.addEventListener("resize", fitToSource);
+  // A font that arrives late (the emoji face loads with the first emoji) changes text widths.
+  document.fonts.addEventListener("loadingdone", () => el.reactions.querySelectorAll(".mb-reaction").forEach(fitChip));
   palette = readPalette();
   drawNeedle(0);
   renderMood("waiting");

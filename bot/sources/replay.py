@@ -40,6 +40,7 @@ _READ_CHUNK = 512  # lines read per trip to the worker thread...
 _READ_BYTES = 4_000_000  # ...or fewer when they are long: 512 lines of 5 MB would be 2.5 GB at once
 _YIELD_EVERY = 64  # when not sleeping between messages, let other tasks run this often
 _MAX_SOURCE_CHARS = 100  # "twitch:name", "youtube:@handle": a longer one is cut, not trusted whole
+_WARN_SKIPPED = 3  # skipped lines that get a warning each; the rest are only counted
 
 
 def message_to_json(message: ChatMessage) -> dict[str, Any]:
@@ -147,19 +148,24 @@ class ReplaySource:
         self.skipped = 0
         self._clock = clock
         self._sleep = sleep
-        self._status = SourceStatus(SourceState.CONNECTING, self.path.name, name="replay")
+        self._state = SourceState.CONNECTING
+        self._detail = self.path.name
         self._check_readable()
 
     @property
     def status(self) -> SourceStatus:
-        return self._status
+        # A recording waits for the model rather than be dropped from (see ChatQueue).
+        return SourceStatus(self._state, self._detail, name="replay", recorded=True, skipped=self.skipped)
 
     def _check_readable(self) -> None:
         try:
             with self.path.open(encoding="utf-8") as f:
                 for _, line in zip(range(1000), f):
-                    if _parse_line(line) is not None:
+                    try:
+                        _parse_line(line)
                         return
+                    except ValueError:
+                        continue
         except FileNotFoundError:
             raise DataError(f"{self.path}: no such recorded chat file") from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -174,14 +180,13 @@ class ReplaySource:
             if not self.loop:
                 break
             round_ += 1
-        self._status = SourceStatus(SourceState.ENDED, "end of recording", name="replay")
+        self._state, self._detail = SourceState.ENDED, "end of recording"
 
     async def _play_once(self, round_: int) -> AsyncIterator[ChatMessage]:
         pacer = Pacer(self.speed, self._clock, self._sleep)
         since_sleep = 0
         async for message in self._read():
-            if self._status.state is not SourceState.LIVE:
-                self._status = SourceStatus(SourceState.LIVE, self.path.name, name="replay")
+            self._state = SourceState.LIVE
             delay = pacer.delay(message.time)
             if delay > 0:
                 await self._sleep(delay)
@@ -197,19 +202,27 @@ class ReplaySource:
 
     async def _read(self) -> AsyncIterator[ChatMessage]:
         with self.path.open(encoding="utf-8", errors="replace") as f:
+            line_no = 0
             while True:
                 lines = await asyncio.to_thread(_read_lines, f, _READ_CHUNK)
                 if not lines:
                     return
                 for line in lines:
-                    message = _parse_line(line)
-                    if message is None:
-                        if line.strip():
-                            self.skipped += 1
-                            if self.skipped <= 3:
-                                log.warning("%s: skipped a line that is not a chat message", self.path.name)
+                    line_no += 1
+                    if not line.strip():
+                        continue
+                    try:
+                        message = _parse_line(line)
+                    except ValueError as exc:
+                        self._skip(line_no, exc)
                         continue
                     yield message
+
+    def _skip(self, line_no: int, reason: ValueError) -> None:
+        self.skipped += 1
+        if self.skipped <= _WARN_SKIPPED:
+            more = " (more are counted, not shown; the total comes at the end)" if self.skipped == _WARN_SKIPPED else ""
+            log.warning("%s:%d: skipped, not a chat message: %s%s", self.path.name, line_no, reason, more)
 
 
 def _read_lines(f: TextIO, n: int) -> list[str]:
@@ -223,13 +236,15 @@ def _read_lines(f: TextIO, n: int) -> list[str]:
     return lines
 
 
-def _parse_line(line: str) -> ChatMessage | None:
-    if not line.strip():
-        return None
+def _parse_line(line: str) -> ChatMessage:
+    """One line of a recording as a message; `ValueError` says why it is not one."""
     try:
-        return message_from_json(json.loads(line))
-    except (ValueError, RecursionError):
-        return None
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        raise ValueError("not JSON") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    return message_from_json(obj)
 
 
 def _renamed(message: ChatMessage, round_: int) -> ChatMessage:

@@ -8,6 +8,7 @@ Figures (all on the bundled sample chat's lines):
   the export came from, and how much faster the ONNX backend is;
 - bot_msgs_per_s: the real flow, replay at full speed → queue → worker → aggregator →
   broadcaster with a websocket client connected, from first message in to last frame out;
+  bot_dropped: messages it dropped (0: a recording waits for the model, with the configured queue);
 - latency_ms: queue entry → first websocket frame counting the message, at a steady load;
 - overload: offered at 10x what the bot sustains: what was processed, dropped, queued, memory;
 - rss_mb and cold_start_s: of a real `moodbot run` process, to its first frame with a mood.
@@ -115,7 +116,8 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
         result["raw_vs_torch"] = round(raw / torch_raw, 2)
     result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
     del torch_model
-    result["bot_msgs_per_s"] = round(await _bot_speed(options, scorer, len(messages), len(texts)), 1)
+    bot_speed, result["bot_dropped"] = await _bot_speed(options, scorer, len(messages), len(texts))
+    result["bot_msgs_per_s"] = round(bot_speed, 1)
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
     if result["naive_msgs_per_s"]:
         result["bot_vs_naive"] = round(result["bot_msgs_per_s"] / result["naive_msgs_per_s"], 2)
@@ -165,20 +167,20 @@ def _naive_speed(pipe: Any, options: BenchOptions, texts: Sequence[str]) -> floa
     return len(sample) / (time.perf_counter() - started)
 
 
-def _bench_config(options: BenchOptions, **worker: int) -> AppConfig:
+def _bench_config(options: BenchOptions) -> AppConfig:
     config = options.config
     return dataclasses.replace(
         config,
         server=dataclasses.replace(config.server, port=0),
         history=HistoryConfig(dir=None),
         source=SourceConfig(replay=str(options.chat), speed=0),
-        worker=dataclasses.replace(config.worker, **worker),
     )
 
 
-async def _bot_speed(options: BenchOptions, scorer: ModelScorer, total: int, scorable: int) -> float:
-    """Messages/s through the whole flow, first message in to the frame that counts the last."""
-    config = _bench_config(options, queue_size=total + 1)  # measure speed, not drops
+async def _bot_speed(options: BenchOptions, scorer: ModelScorer, total: int, scorable: int) -> tuple[float, int]:
+    """Messages/s through the whole flow, first message in to the frame that counts the last, and
+    how many were dropped (none: a recording at speed 0 waits for the model, as `moodbot run` does)."""
+    config = _bench_config(options)
     done = asyncio.Event()
     finished_at: list[float] = []
     watchers: list[asyncio.Task] = []
@@ -202,7 +204,7 @@ async def _bot_speed(options: BenchOptions, scorer: ModelScorer, total: int, sco
         task.cancel()
     if not finished_at or bot.first_read_at is None:
         raise MoodbotError("bench: the flow did not finish the sample chat")
-    return total / (finished_at[0] - bot.first_read_at)
+    return total / (finished_at[0] - bot.first_read_at), bot.queue.dropped
 
 
 async def _under_load(options: BenchOptions, scorer: ModelScorer, source: PacedSource) -> Bot:
@@ -327,7 +329,8 @@ def format_bench(result: dict[str, Any]) -> str:
         ("naive pipeline", f"{result['naive_msgs_per_s']:.0f} msg/s (torch pipeline called per message)"),
         (
             "moodbot flow",
-            f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive",
+            f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive, "
+            f"{result['bot_dropped']} dropped",
         ),
         (
             "latency",

@@ -105,6 +105,7 @@ class YouTubeSource:
         self._innertube = Innertube()
         self._seen = RecentIds(_RECENT_IDS)
         self._was_live = False
+        self._recorded = False
         self._status = SourceStatus(SourceState.CONNECTING, f"opening {self._target}", name="youtube")
 
     @property
@@ -121,6 +122,7 @@ class YouTubeSource:
                 self._set(SourceState.ENDED, str(exc))
                 raise
             if video.state is VideoState.ENDED:
+                self._recorded = True  # a finished stream's chat replay can wait for the model
                 chat = self._replay(client, video_id, video)
             else:
                 chat = self._live(client, video_id)
@@ -361,7 +363,7 @@ class YouTubeSource:
         if state is not self._status.state:
             logger.info("YouTube chat %s: %s", state, detail)
         self._was_live = self._was_live or state is SourceState.LIVE
-        self._status = SourceStatus(state, detail, name="youtube")
+        self._status = SourceStatus(state, detail, name="youtube", recorded=self._recorded)
 
 
 def _read_chat(body: bytes, _encoding: str) -> ChatResponse:
