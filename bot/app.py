@@ -21,12 +21,14 @@ from .broadcaster import Broadcaster
 from .chat import ChatSource, SourceState, SourceStatus
 from .chatqueue import ChatQueue
 from .config import LOOPBACK_HOSTS, AppConfig
+from .console import StatusLine, pick
 from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
 from .payload import Counters, build_message, encode
 from .scoring import Scorer, load_scorer
+from .scoring.lookup import resolve_model
 from .sources import make_source, source_label
 from .sources.replay import ReplayWriter
 from .worker import Worker
@@ -83,17 +85,24 @@ class Bot:
     def message(self, kind: str) -> str:
         return encode(self.payload(kind))
 
-    def status_line(self) -> str:
+    def status_parts(self) -> list[tuple[int, str]]:
+        """The status line's parts in display order, each with its priority for narrow terminals."""
         snap = self.aggregator.snapshot(self.clock())
         c = self.counters()
-        batch = f"{self.worker.batch_ms:.0f} ms" if self.worker else "loading model"
         status = self.source.status
-        return (
-            f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
-            f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {status.state}"
-            + (f" ({status.detail})" if status.detail else "")
-            + f" | overlays {self.broadcaster.clients}"
-        )
+        return [
+            (9, f"{snap.short.rate:5.1f} msg/s"),
+            (10, f"mood {snap.needle:+.2f} {snap.mood}"),
+            (3, f"queue {c.queue_depth}/{c.queue_max}"),
+            (6, f"dropped {c.dropped}"),
+            (2, f"batch {self.worker.batch_ms:.0f} ms") if self.worker else (11, "loading the model"),
+            (7, f"overlays {self.broadcaster.clients}"),
+            # Last, so that a long reason ("reconnecting (HTTP 503, retrying in 4 s)") is what gets cut.
+            (8, f"{status.state}" + (f" ({status.detail})" if status.detail else "")),
+        ]
+
+    def status_line(self) -> str:
+        return " | ".join(text for _, text in self.status_parts())
 
 
 async def run_bot(
@@ -104,13 +113,19 @@ async def run_bot(
     source: ChatSource | None = None,
     on_ready: Callable[[Bot], None] | None = None,
     status_interval: float | None = 1.0,
+    status: StatusLine | None = None,
     announce: bool = True,
 ) -> Bot:
     """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
 
-    `announce` prints the overlay URL on stdout (the benchmark keeps stdout for its JSON).
+    `announce` prints the overlay URL on stdout once the model has loaded (the benchmark keeps
+    stdout for its JSON), so a model that cannot load stops the run before any URL is shown.
+    `status` is the terminal's status line (the CLI shares it with its log handler).
     """
     clock = time.monotonic
+    status = status or StatusLine(sys.stderr)
+    if scorer is None:
+        resolve_model(config.model.path)  # a wrong model path stops here, before the port or a session file
     source = source or make_source(config)
     queue = ChatQueue(config.worker.queue_size, clock=clock)
     aggregator = MoodAggregator(config.mood, start=clock())
@@ -119,24 +134,20 @@ async def run_bot(
     bot = Bot(config, source, queue, aggregator, broadcaster, clock=clock)
     if config.source.record:
         bot.recorder = ReplayWriter(config.source.record)
-    if config.history.dir:
+    sessions = config.sessions_folder()
+    if sessions is not None:
         bot.history = HistoryWriter(
-            config.history.dir, source=source_label(config), model=config.model.path, messages=config.history.messages
+            sessions, source=source_label(config), model=config.model.path, messages=config.history.messages
         )
         log.info("mood history of this session: %s", bot.history.path)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
-        if announce:
-            print(
-                f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",
-                flush=True,
-            )
         if config.server.host not in LOOPBACK_HOSTS:
             log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
         # then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
-        stack.push_async_callback(_shut_down, bot, status_interval)
+        stack.push_async_callback(_shut_down, bot, status)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(_wait(stop))
@@ -150,17 +161,36 @@ async def run_bot(
                 if bot.recorder or bot.history:
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
                 if status_interval:
-                    tasks.create_task(_show_status(bot, status_interval))
+                    tasks.create_task(_show_status(bot, status, status_interval))
                 if scorer is None:
                     log.info("loading model %s (%s)", config.model.path, config.model.backend)
                     scorer = await asyncio.to_thread(load_scorer, config.model)
                 bot.worker = workers.enter_context(_make_worker(bot, scorer, changed))
                 tasks.create_task(bot.worker.run())
+                if announce:
+                    with status.aside():
+                        _announce(config, broadcaster.url)
                 if on_ready:
                     on_ready(bot)
         except BaseExceptionGroup as group:
             _reraise(group)
     return bot
+
+
+def _announce(config: AppConfig, url: str) -> None:
+    """The overlay URL, and on a first run (no source named) what is playing and what to do next."""
+    arrow = pick("→", ">", sys.stdout)
+    demo = not (config.source.video or config.source.replay)
+    lines = []
+    if demo:
+        lines.append("No stream given: playing the demo chat (a recorded sample) so you can see the overlay move.")
+    lines.append(f"Overlay ready: {url}  (in OBS: Sources {arrow} + {arrow} Browser, paste this URL, 800x600)")
+    if demo:
+        lines += [
+            "To read your stream's chat instead:  moodbot run --video @yourhandle   (or the stream's URL)",
+            "Ctrl-C stops; `moodbot doctor` checks this machine; options: moodbot run --help",
+        ]
+    print("\n".join(lines), flush=True)
 
 
 def _reraise(group: BaseExceptionGroup) -> None:
@@ -228,22 +258,19 @@ async def _write_files(bot: Bot, interval: float) -> None:
             await bot.recorder.flush()
 
 
-async def _show_status(bot: Bot, interval: float) -> None:
-    tty = sys.stderr.isatty()
+async def _show_status(bot: Bot, status: StatusLine, interval: float) -> None:
     ticks = 0
     while True:
         await asyncio.sleep(interval)
         ticks += 1
-        if tty:
-            sys.stderr.write("\r" + bot.status_line() + "\x1b[K")
-            sys.stderr.flush()
+        if status.tty:
+            status.show(bot.status_parts())
         elif ticks % 10 == 0:  # a log file gets a line every ten seconds, not a flood
             log.info("%s", bot.status_line())
 
 
-async def _shut_down(bot: Bot, status_interval: float | None) -> None:
-    if status_interval and sys.stderr.isatty():
-        sys.stderr.write("\n")
+async def _shut_down(bot: Bot, status: StatusLine) -> None:
+    status.finish()
     if bot.worker is not None:
         waiting = bot.queue.drain()
         try:

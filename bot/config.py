@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import platformdirs
 import yaml
 
 from .errors import ConfigError
@@ -23,6 +24,7 @@ from .errors import ConfigError
 __all__ = [
     "LOOPBACK_HOSTS",
     "AppConfig",
+    "FilesConfig",
     "HistoryConfig",
     "ModelConfig",
     "MoodConfig",
@@ -171,12 +173,34 @@ class ServerConfig:
 class HistoryConfig:
     """Mood history on disk, for the post-stream report."""
 
-    dir: str | None = "sessions"
+    dir: str | None = "sessions"  # a relative folder lies in the data folder (FilesConfig)
     messages: bool = False
     flush_interval: float = 2.0
 
     def __post_init__(self) -> None:
         _check(0 < self.flush_interval <= 60, "history.flush_interval", "more than 0, at most 60", self.flush_interval)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilesConfig:
+    """Where moodbot keeps what it writes (sessions, tokens, caches): never the current folder."""
+
+    data_dir: str | None = None  # None: the user's data folder (platformdirs)
+
+    def __post_init__(self) -> None:
+        if self.data_dir is not None:
+            _check(
+                Path(self.data_dir).expanduser().is_absolute(),
+                "files.data_dir",
+                "an absolute folder (~ for your home folder) or null",
+                self.data_dir,
+            )
+
+    def data_folder(self) -> Path:
+        """`files.data_dir`, or %LOCALAPPDATA%\\moodbot on Windows, ~/.local/share/moodbot on Linux."""
+        if self.data_dir is not None:
+            return Path(self.data_dir).expanduser()
+        return Path(platformdirs.user_data_dir("moodbot", appauthor=False))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +214,13 @@ class AppConfig:
     mood: MoodConfig = field(default_factory=MoodConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
+
+    def sessions_folder(self) -> Path | None:
+        """Where session histories go: `history.dir`, inside the data folder unless absolute."""
+        if self.history.dir is None:
+            return None
+        return self.files.data_folder() / Path(self.history.dir).expanduser()
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:
