@@ -32,14 +32,14 @@ test: $(TEST_READY)
 # Before pip is asked for anything: an old Python makes it backtrack for minutes and never say why.
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
-		echo "moodbot needs Python 3.11 or newer, but '$(PYTHON)' is: $$($(PYTHON) --version 2>&1 || echo 'not found')."; \
+		echo "moodbot needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not installed')."; \
 		echo "Install Python 3.11+ (python.org, your package manager, pyenv), then run e.g.: make PYTHON=python3.11"; \
 		exit 1; }
 
 $(RUN_READY): pyproject.toml Makefile | python-version
 	@echo "Setting up $(VENV) with $$($(PYTHON) --version): torch (CPU, about 200 MB) first, then the rest."
 	$(PYTHON) -m venv $(VENV)
-	@if $(BIN)/python -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >>$(SETUP_LOG) 2>&1; then \
+	@if $(BIN)/python -c "import sys, urllib.request as u; sys.excepthook = lambda t, e, tb: print('$(TORCH_CPU_INDEX):', e, file=sys.stderr); u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >>$(SETUP_LOG) 2>&1; then \
 		echo "$(BIN)/pip install --index-url $(TORCH_CPU_INDEX) $(TORCH)"; \
 		$(BIN)/pip install --index-url $(TORCH_CPU_INDEX) $(TORCH); \
 	else \

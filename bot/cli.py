@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import dataclasses
 import json
@@ -193,7 +194,10 @@ def _config_file(path: Path | None) -> Path | None:
         return path
     import platformdirs
 
-    for candidate in (Path("config.yaml"), Path(platformdirs.user_config_dir("moodbot", appauthor=False), "config.yaml")):
+    for candidate in (
+        Path("config.yaml"),
+        Path(platformdirs.user_config_dir("moodbot", appauthor=False), "config.yaml"),
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -216,14 +220,16 @@ _STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBRE
 
 
 @contextlib.contextmanager
-def _stop_on_signals(stop_soon: Callable[[], None]) -> Iterator[None]:
+def _stop_on_signals(stop_soon: Callable[[], object]) -> Iterator[None]:
     """Inside: the first Ctrl-C or SIGTERM calls `stop_soon`; another one a second later quits at once.
 
-    After it, to the end of the process, a late signal quits at once too (an echo of the first
-    is ignored), so none can raise KeyboardInterrupt in exit handlers. `signal.signal` is used
-    on every platform: `loop.add_signal_handler` does not exist on Windows, and on Unix the loop
-    closes its wakeup pipe before it hands SIGINT back to KeyboardInterrupt, so a late Ctrl-C
-    printed "Bad file descriptor" or a traceback from an atexit callback.
+    After it, until the exit handlers run, a late signal quits at once too (an echo of the first
+    is ignored), so none can raise KeyboardInterrupt; from the exit handlers on, when all is
+    written, late signals are ignored: the interpreter's own teardown would otherwise hand them
+    to the system's default and die by SIGINT. `signal.signal` is used on every platform:
+    `loop.add_signal_handler` does not exist on Windows, and on Unix the loop closes its wakeup
+    pipe before it hands SIGINT back to KeyboardInterrupt, so a late Ctrl-C printed "Bad file
+    descriptor" or a traceback from an atexit callback.
     """
     if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
         yield
@@ -253,6 +259,12 @@ def _stop_on_signals(stop_soon: Callable[[], None]) -> Iterator[None]:
     finally:
         for sig in _STOP_SIGNALS:
             signal.signal(sig, after)
+        atexit.register(_ignore_stop_signals)
+
+
+def _ignore_stop_signals() -> None:
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 async def _run_until_signalled(config, status: StatusLine) -> None:

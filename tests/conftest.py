@@ -112,3 +112,11 @@ def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
         progress=False,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier_scorer(tiny_classifier):
+    """The tiny classifier loaded as the bot loads models: for flows where the model's quality does not matter."""
+    from bot.scoring.torch_backend import TorchScorer
+
+    return TorchScorer(str(tiny_classifier))

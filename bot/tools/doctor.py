@@ -96,8 +96,6 @@ def check_python() -> Check:
     version = platform.python_version()
     bits = "64-bit" if sys.maxsize > 2**32 else "32-bit"
     found = f"Python {version} ({bits}, {platform.system() or 'unknown system'})"
-    if sys.version_info < (3, 11):
-        return Check(False, found, "moodbot needs Python 3.11 or newer: install it from python.org or with winget")
     if bits == "32-bit":
         return Check(False, found, "torch needs a 64-bit Python: install the 64-bit one from python.org")
     return Check(True, found)
@@ -161,7 +159,7 @@ def _by(holder: str | None) -> str:
 
 
 def port_holder(port: int) -> str | None:
-    """"NAME (pid N)" of the process listening on `port`, when the system tells us."""
+    """ "NAME (pid N)" of the process listening on `port`, when the system tells us."""
     import psutil
 
     try:
