@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("moodbot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `moodbot doctor | head`: the reader left; so do we, without a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -159,8 +162,9 @@ def _setup_logging(verbose: bool) -> StatusLine:
     )
     # websockets logs every HTTP request and connection at INFO: too chatty next to a stream.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    # httpx logs every request at INFO: one per YouTube poll.
+    # httpx logs every request at INFO (one per YouTube poll); matplotlib each font it skips.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     # transformers reads these when it is first imported (not here: `moodbot --help` stays fast).
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

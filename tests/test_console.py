@@ -123,3 +123,30 @@ def test_symbols_fall_back_to_ascii_where_the_console_lacks_them(encoding, arrow
     assert pick("→", ">", stream) == arrow
     assert pick("✓", "[ok]", stream) == check
     assert can_show("moodbot", stream)
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`moodbot report --list | head -1`: when the reader goes away, moodbot stops with no traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sessions = tmp_path / "data" / "moodbot" / "sessions"
+    sessions.mkdir(parents=True)
+    for i in range(5000):  # far more than a pipe holds
+        (sessions / f"2026-11-27_{i:06d}_a-long-name-for-a-session.jsonl").touch()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": str(root)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "report", "--list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    ) as process:
+        assert process.stdout.readline().startswith(b"2026-11-27_000000")
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err, err
