@@ -37,7 +37,7 @@ python-version:
 		exit 1; }
 
 $(RUN_READY): pyproject.toml Makefile | python-version
-	@echo "Setting up $(VENV) with $$($(PYTHON) --version): torch (CPU, about 200 MB) first, then the rest."
+	@echo "Setting up $(VENV) with $$($(PYTHON) --version): torch first (the CPU build, about 200 MB; unpacking it takes a minute or two), then the rest."
 	$(PYTHON) -m venv $(VENV)
 	@if $(BIN)/python -c "import sys, urllib.request as u; sys.excepthook = lambda t, e, tb: print('$(TORCH_CPU_INDEX):', e, file=sys.stderr); u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >>$(SETUP_LOG) 2>&1; then \
 		echo "$(BIN)/pip install --index-url $(TORCH_CPU_INDEX) $(TORCH)"; \
