@@ -92,3 +92,17 @@ def bot_running(config, scorer):
                 raise AssertionError("the bot did not stop within 30 s of being asked to") from None
 
     return running()
+
+
+async def start_moodbot(program, *args, **kwargs):
+    """`program ARGS` as a subprocess with its output piped (program: `[sys.executable, "-m", "bot"]`
+    or an installed `moodbot`); returns it and its "Overlay ready" line once printed."""
+    import asyncio
+
+    process = await asyncio.create_subprocess_exec(
+        *map(str, program), *map(str, args), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs
+    )
+    async for line in process.stdout:
+        if line.startswith(b"Overlay ready:"):
+            return process, line
+    raise AssertionError((await process.stderr.read()).decode(errors="replace")[-3000:])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, write_recording
+from tests.helpers import free_port, start_moodbot, write_recording
 
 pytestmark = pytest.mark.slow
 
@@ -48,30 +48,8 @@ async def test_commands_never_crash_on_the_console_encoding(tmp_path, tiny_class
     """run, report, doctor and --help under PYTHONIOENCODING=cp1252/cp932/ascii with Japanese and emoji chat."""
     chat = write_recording(tmp_path / "さくら 配信 😂.jsonl", [(i * 0.02, CHAT[i % len(CHAT)]) for i in range(80)])
     env = moodbot_env(tmp_path, encoding)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--verbose",
-        "run",
-        "--replay",
-        str(chat),
-        "--speed",
-        "0",
-        "--port",
-        "0",
-        "--model",
-        str(tiny_classifier),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    )
-    ready = b""
-    async for line in process.stdout:
-        if line.startswith(b"Overlay ready:"):
-            ready = line
-            break
+    args = ["--verbose", "run", "--replay", chat, "--speed", "0", "--port", "0", "--model", tiny_classifier]
+    process, ready = await start_moodbot([sys.executable, "-m", "bot"], *args, env=env, cwd=tmp_path)
     await asyncio.sleep(3)  # the whole recording is read and scored at speed 0
     process.send_signal(signal.SIGINT)
     code = await asyncio.wait_for(process.wait(), 60)

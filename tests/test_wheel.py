@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.helpers import write_recording
+from tests.helpers import start_moodbot, write_recording
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -132,22 +132,14 @@ async def test_moodbot_run_from_the_installed_wheel(installed, tmp_path):
     work = tmp_path / "anywhere"
     work.mkdir()
     env = clean_env(tmp_path)
-    process = await asyncio.create_subprocess_exec(
-        str(installed / "moodbot"),
-        "run",
-        "--replay",
-        str(chat),
-        "--speed",
-        "0",
-        "--port",
-        "0",
-        cwd=work,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process, ready = await asyncio.wait_for(
+        start_moodbot(
+            [installed / "moodbot"], "run", "--replay", chat, "--speed", "0", "--port", "0", cwd=work, env=env
+        ),
+        300,
     )
     try:
-        url = await asyncio.wait_for(overlay_url(process), 300)
+        url = ready.decode().split()[2]
         async with connect(url.replace("http://", "ws://") + "ws") as ws:
             async with asyncio.timeout(120):
                 async for frame in ws:
@@ -164,10 +156,3 @@ async def test_moodbot_run_from_the_installed_wheel(installed, tmp_path):
     (session,) = (tmp_path / "data home" / "moodbot" / "sessions").glob("*.jsonl")
     assert json.loads(session.read_text(encoding="utf-8").splitlines()[-1])["totals"]["scored"] == 60
     assert list(work.iterdir()) == []
-
-
-async def overlay_url(process) -> str:
-    async for line in process.stdout:
-        if line.startswith(b"Overlay ready:"):
-            return line.decode().split()[2]
-    raise AssertionError((await process.stderr.read()).decode()[-3000:])
