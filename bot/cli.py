@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from .console import ConsoleHandler, StatusLine, safe_streams
 from .errors import DataError, MoodbotError
 
 __all__ = ["main"]
@@ -23,9 +29,10 @@ DEFAULT_DEV = Path("data/build/dev.tsv")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `moodbot` and `python -m bot`; returns the exit code."""
+    safe_streams()  # before anything is printed: a console that cannot show 草 gets "?", not a crash
     parser = _parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
+    args.status_line = _setup_logging(args.verbose)
     try:
         return args.handler(args) or 0
     except MoodbotError as exc:
@@ -34,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("moodbot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `moodbot doctor | head`: the reader left; so do we, without a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
     p.add_argument("--url", help="VTube Studio's plugin API address (default ws://127.0.0.1:8001)")
     p.set_defaults(handler=_vts_check)
+    p = commands.add_parser("doctor", help="check this machine: Python, model, port, overlay, YouTube, data folder")
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    p.set_defaults(handler=_doctor)
 
     p = commands.add_parser("train", help="fine-tune a pre-trained encoder on labelled chat")
     p.add_argument(
@@ -135,7 +148,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("report", help="turn a session's mood history into a CSV and a PNG chart")
     p.add_argument("session", nargs="?", default="latest", help="session file or name, or latest (default)")
-    p.add_argument("--dir", type=Path, default=Path("sessions"), help="where sessions are kept (default sessions)")
+    p.add_argument(
+        "--dir", type=Path, help="where sessions are kept (default: the sessions folder in moodbot's data folder)"
+    )
+    p.add_argument("--config", type=Path, help="config file that sets history.dir or files.data_dir")
     p.add_argument("--list", action="store_true", help="list the sessions and stop")
     p.set_defaults(handler=_report)
 
@@ -153,19 +169,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool) -> None:
-    # moodbot's own lines at INFO; other libraries only warn, unless --verbose: httpx logs each
-    # poll (2.5 a second, with the URL and API key) and websockets each connection at INFO.
+def _setup_logging(verbose: bool) -> StatusLine:
+    """Log lines on stderr, each on its own line beside the status line that is returned.
+
+    moodbot's own lines at INFO; other libraries only warn, unless --verbose: httpx logs each
+    poll (2.5 a second, with the URL and API key) and websockets each connection at INFO.
+    """
+    status = StatusLine(sys.stderr)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
+        handlers=[ConsoleHandler(status)],
     )
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("websockets").setLevel(logging.WARNING)  # even with --verbose: a line per request
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # a line for each font it skips
     # transformers reads these when it is first imported (not here: `moodbot --help` stays fast).
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -187,50 +210,105 @@ def _run(args: argparse.Namespace) -> int:
     chats = ("source.video", "source.twitch", "source.replay")
     clear = [key for key in chats if overrides[key] is None] if any(overrides[key] for key in chats) else []
     config = _load_run_config(args.config, overrides, clear=clear)
-    asyncio.run(_run_until_signalled(config))
+    asyncio.run(_run_until_signalled(config, args.status_line))
     return 0
 
 
+def _config_file(path: Path | None) -> Path | None:
+    """The config file to read: `path`, else ./config.yaml, else config.yaml in the user's config folder."""
+    if path is not None:
+        return path
+    import platformdirs
+
+    for candidate in (
+        Path("config.yaml"),
+        Path(platformdirs.user_config_dir("moodbot", appauthor=False), "config.yaml"),
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _load_run_config(path: Path | None, overrides: dict, *, clear: Sequence[str] = ()):
-    """config.yaml (or --config FILE), with the options given on the command line on top."""
+    """The config file (see `_config_file`), with the options given on the command line on top."""
     from .config import load_config
 
-    if path is None and Path("config.yaml").is_file():
-        path = Path("config.yaml")
     wanted = {key: value for key, value in overrides.items() if value is not None}
     wanted.update(dict.fromkeys(clear))
-    return load_config(path, wanted)
+    return load_config(_config_file(path), wanted)
 
 
 # One Ctrl-C often arrives twice (the terminal signals the whole process group, `timeout`
 # signals child and group): a repeat this soon is the same request, not "force it".
 _SIGNAL_ECHO = 1.0
+# Ctrl-Break is Windows' other console interrupt.
+_STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)]
 
 
-async def _run_until_signalled(config) -> None:
+@contextlib.contextmanager
+def _stop_on_signals(stop_soon: Callable[[], object]) -> Iterator[None]:
+    """Inside: the first Ctrl-C or SIGTERM calls `stop_soon`; another one a second later quits at once.
+
+    After it, until the exit handlers run, a late signal quits at once too (an echo of the first
+    is ignored), so none can raise KeyboardInterrupt; from the exit handlers on, when all is
+    written, late signals are ignored: the interpreter's own teardown would otherwise hand them
+    to the system's default and die by SIGINT. `signal.signal` is used on every platform:
+    `loop.add_signal_handler` does not exist on Windows, and on Unix the loop closes its wakeup
+    pipe before it hands SIGINT back to KeyboardInterrupt, so a late Ctrl-C printed "Bad file
+    descriptor" or a traceback from an atexit callback.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield
+        return
+    first: list[float] = []
+
+    def quit_now() -> None:
+        # os.write: a signal handler may run in the middle of another write to sys.stderr.
+        os.write(2, b"\nmoodbot: stopping now\n")
+        os._exit(130)
+
+    def during(signum: int, frame: object) -> None:
+        if not first:
+            first.append(time.monotonic())
+            stop_soon()
+        elif time.monotonic() - first[0] > _SIGNAL_ECHO:
+            quit_now()
+
+    def after(signum: int, frame: object) -> None:
+        if not first or time.monotonic() - first[0] > _SIGNAL_ECHO:
+            quit_now()
+
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, during)
+    try:
+        yield
+    finally:
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, after)
+        atexit.register(_ignore_stop_signals)
+
+
+def _ignore_stop_signals() -> None:
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+async def _run_until_signalled(config, status: StatusLine) -> None:
     import asyncio
-    import signal
-    import time
-
-    from .app import run_bot
 
     stop = asyncio.Event()
-    first_signal: list[float] = []
-
-    def on_signal() -> None:
-        now = time.monotonic()
-        if not first_signal:
-            first_signal.append(now)
-            print("\nmoodbot: stopping (Ctrl-C again to force)", file=sys.stderr)
-            stop.set()
-        elif now - first_signal[0] > _SIGNAL_ECHO:
-            print("\nmoodbot: stopping now", file=sys.stderr)
-            os._exit(130)  # a second Ctrl-C: the user does not want to wait for a clean stop
-
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
-    await run_bot(config, stop=stop)
+
+    def on_signal() -> None:  # in the event loop, so it may print
+        if not stop.is_set():
+            with status.aside():
+                print("moodbot: stopping (Ctrl-C again to force)", file=sys.stderr, flush=True)
+            stop.set()
+
+    with _stop_on_signals(lambda: loop.call_soon_threadsafe(on_signal)):
+        from .app import run_bot
+
+        await run_bot(config, stop=stop, status=status)
 
 
 def _vts_check(args: argparse.Namespace) -> int:
@@ -400,17 +478,32 @@ def _soak(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .tools.report import find_session, list_sessions, read_session, summary, write_chart, write_csv
 
+    folder = args.dir or _load_run_config(args.config, {}).sessions_folder()
+    if folder is None:
+        raise DataError("history.dir is null in the config: no sessions are kept; give --dir FOLDER")
     if args.list:
-        for path in list_sessions(args.dir):
+        for path in list_sessions(folder):
             print(path.stem)
         return 0
-    session = read_session(find_session(args.session, args.dir))
+    session = read_session(find_session(args.session, folder))
     csv_path, png_path = session.path.with_suffix(".csv"), session.path.with_suffix(".png")
     write_csv(session, csv_path)
     write_chart(session, png_path)
     print(summary(session))
     print(f"wrote {csv_path} and {png_path}")
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .tools.doctor import run_doctor
+
+    if not args.verbose:  # the report is the output; the checks' own log lines would only interleave
+        logging.getLogger().setLevel(logging.WARNING)
+    path = _config_file(args.config)
+    config = _load_run_config(path, {})
+    return asyncio.run(run_doctor(config, config_path=path and path.resolve(), out=sys.stdout))
 
 
 def _export_onnx(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import platformdirs
 import yaml
 
 from .errors import ConfigError, quoted
@@ -28,6 +29,7 @@ __all__ = [
     "HOTKEY_EVENTS",
     "LOOPBACK_HOSTS",
     "AppConfig",
+    "FilesConfig",
     "HistoryConfig",
     "ModelConfig",
     "MoodConfig",
@@ -236,7 +238,7 @@ class ServerConfig:
 class HistoryConfig:
     """Mood history on disk, for the post-stream report."""
 
-    dir: str | None = "sessions"
+    dir: str | None = "sessions"  # a relative folder lies in the data folder (FilesConfig)
     messages: bool = False
     flush_interval: float = 2.0
 
@@ -275,9 +277,29 @@ class VTubeStudioConfig:
         """Where the token VTube Studio granted is kept."""
         if self.token_file:
             return Path(self.token_file).expanduser()
-        import platformdirs
+        return FilesConfig().data_folder() / "vtube_studio_token.txt"
 
-        return Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+
+@dataclass(frozen=True, kw_only=True)
+class FilesConfig:
+    """Where moodbot keeps what it writes (sessions, tokens, caches): never the current folder."""
+
+    data_dir: str | None = None  # None: the user's data folder (platformdirs)
+
+    def __post_init__(self) -> None:
+        if self.data_dir is not None:
+            _check(
+                Path(self.data_dir).expanduser().is_absolute(),
+                "files.data_dir",
+                "an absolute folder (~ for your home folder) or null",
+                self.data_dir,
+            )
+
+    def data_folder(self) -> Path:
+        """`files.data_dir`, or %LOCALAPPDATA%\\moodbot on Windows, ~/.local/share/moodbot on Linux."""
+        if self.data_dir is not None:
+            return Path(self.data_dir).expanduser()
+        return Path(platformdirs.user_data_dir("moodbot", appauthor=False))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,6 +315,19 @@ class AppConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     vtube_studio: VTubeStudioConfig = field(default_factory=VTubeStudioConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
+
+    def __post_init__(self) -> None:
+        if self.vtube_studio.token_file is None and self.files.data_dir is not None:
+            # The token lives in the data folder like everything moodbot writes, wherever it is moved.
+            token = str(self.files.data_folder() / "vtube_studio_token.txt")
+            object.__setattr__(self, "vtube_studio", dataclasses.replace(self.vtube_studio, token_file=token))
+
+    def sessions_folder(self) -> Path | None:
+        """Where session histories go: `history.dir`, inside the data folder unless absolute."""
+        if self.history.dir is None:
+            return None
+        return self.files.data_folder() / Path(self.history.dir).expanduser()
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:

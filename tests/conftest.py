@@ -10,6 +10,14 @@ import pytest
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
+@pytest.fixture(autouse=True)
+def _user_folders(tmp_path_factory, monkeypatch):
+    """moodbot's data and config folders (platformdirs) lie in a temporary folder: no test writes to the home folder."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory) -> Path:
     """A tiny random BERT with a character vocabulary and free `[unused]` slots."""
@@ -104,3 +112,11 @@ def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
         progress=False,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier_scorer(tiny_classifier):
+    """The tiny classifier loaded as the bot loads models: for flows where the model's quality does not matter."""
+    from bot.scoring.torch_backend import TorchScorer
+
+    return TorchScorer(str(tiny_classifier))

@@ -79,7 +79,14 @@ def bot_running(config, scorer, source=None):
         stop = asyncio.Event()
         ready = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(
-            run_bot(config, stop=stop, scorer=scorer, source=source, on_ready=ready.set_result, status_interval=None)
+            run_bot(
+                config,
+                stop=stop,
+                scorer=scorer,
+                sources=None if source is None else {"test": source},
+                on_ready=ready.set_result,
+                status_interval=None,
+            )
         )
         bot = await asyncio.wait_for(ready, 30)
         try:
@@ -103,3 +110,17 @@ async def loop_stalls(box: list[float]) -> None:
         before = loop.time()
         await asyncio.sleep(0.01)
         box[0] = max(box[0], loop.time() - before - 0.01)
+
+
+async def start_moodbot(program, *args, **kwargs):
+    """`program ARGS` as a subprocess with its output piped (program: `[sys.executable, "-m", "bot"]`
+    or an installed `moodbot`); returns it and its "Overlay ready" line once printed."""
+    import asyncio
+
+    process = await asyncio.create_subprocess_exec(
+        *map(str, program), *map(str, args), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs
+    )
+    async for line in process.stdout:
+        if line.startswith(b"Overlay ready:"):
+            return process, line
+    raise AssertionError((await process.stderr.read()).decode(errors="replace")[-3000:])

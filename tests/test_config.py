@@ -150,6 +150,6 @@ def test_vts_token_lives_in_the_user_data_folder(tmp_path):
     import platformdirs
 
     default = load_config(ROOT / "config.yaml").vtube_studio.token_path
-    assert default == Path(platformdirs.user_data_dir("moodbot")) / "vtube_studio_token.txt"
+    assert default == Path(platformdirs.user_data_dir("moodbot", appauthor=False)) / "vtube_studio_token.txt"
     moved = load_config(None, {"vtube_studio.token_file": str(tmp_path / "t.txt")}).vtube_studio.token_path
     assert moved == tmp_path / "t.txt"

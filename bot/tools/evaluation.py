@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..errors import DataError
 from ..scoring.sentiment import CLASSES, EMOTIONS, FEELINGS
 from .examples import Example
 
@@ -162,7 +163,10 @@ def agreement(a: Sequence[str], b: Sequence[str]) -> float:
 
 def vader_predict(texts: list[str]) -> list[str]:
     """VADER's class for each text, with its customary ±0.05 compound thresholds."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        raise DataError("the VADER baseline needs the training extras: pip install 'moodbot[train]'") from None
 
     analyzer = SentimentIntensityAnalyzer()
     labels = []

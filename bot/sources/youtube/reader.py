@@ -384,6 +384,8 @@ def _classify(exc: httpx.HTTPError) -> SourceError:
         return (SourceRetryable if code == 429 or code >= 500 else SourceError)(f"HTTP {code}")
     if isinstance(exc, httpx.TimeoutException):
         return SourceRetryable("YouTube did not answer in time")
+    if isinstance(exc, httpx.ConnectError):  # no route, no DNS, refused: the machine is offline, as a rule
+        return SourceRetryable("cannot reach YouTube: check the internet connection")
     if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.DecodingError)):
         return SourceRetryable(f"connection failed ({type(exc).__name__})")
     if isinstance(exc, httpx.TooManyRedirects):
