@@ -19,9 +19,7 @@ log = logging.getLogger("bot")
 
 DEFAULT_TRAIN = Path("data/build/train.tsv")
 DEFAULT_DEV = Path("data/build/dev.tsv")
-_VOD_HELP = (
-    "the video the moment links open: a YouTube or Twitch VOD URL or id (default: the session's YouTube video)"
-)
+_VOD_HELP = "the video the moment links open: a YouTube or Twitch VOD URL or id (default: the session's YouTube video)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -444,7 +442,9 @@ def _write_report(path: Path, vod: str | None) -> None:
     for kind in KINDS:
         if view.moments[kind]:
             best = view.moments[kind][0]
-            print(f"{kind:<12} {format_time(best.start)} (intensity {best.intensity:g}; {len(view.moments[kind])} found)")
+            print(
+                f"{kind:<12} {format_time(best.start)} (intensity {best.intensity:g}; {len(view.moments[kind])} found)"
+            )
     print(f"wrote {out['.html']} ({out['.html'].stat().st_size / 1000:.0f} kB), {out['.csv']}, {out['moments']}")
     print(f"  and {out['.png']}")
 

@@ -66,13 +66,13 @@ class HistoryWriter:
         for item in scored:
             s = item.sentiment
             line: dict[str, Any] = {
-                    "type": "message",
-                    "time": item.message.time,
-                    "id": item.message.id,
-                    "author": item.message.author.name,
-                    "text": item.message.text,
-                    "kind": str(item.message.kind),
-                    "valence": None if s is None else round(s.valence, 4),
+                "type": "message",
+                "time": item.message.time,
+                "id": item.message.id,
+                "author": item.message.author.name,
+                "text": item.message.text,
+                "kind": str(item.message.kind),
+                "valence": None if s is None else round(s.valence, 4),
                 "label": None if s is None else s.label,
             }
             if s is not None and s.emotions:  # what `moodbot report` finds moments with

@@ -1,7 +1,7 @@
 """Write a long recorded chat by looping the bundled sample with shifted times (for timing `moodbot analyze`).
 
-    python scripts/long_chat.py --hours 3 --out /tmp/three_hours.jsonl
-    time moodbot analyze --replay /tmp/three_hours.jsonl --dir /tmp/sessions
+python scripts/long_chat.py --hours 3 --out /tmp/three_hours.jsonl
+time moodbot analyze --replay /tmp/three_hours.jsonl --dir /tmp/sessions
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def main() -> None:
                 at = row["time"] - first + round_ * span
                 if at > args.hours * 3600:
                     break
-                f.write(json.dumps({**row, "id": f"{row['id']}~{round_}", "time": round(first + at, 3)}, ensure_ascii=False))
+                f.write(
+                    json.dumps({**row, "id": f"{row['id']}~{round_}", "time": round(first + at, 3)}, ensure_ascii=False)
+                )
                 f.write("\n")
                 written += 1
     print(f"wrote {written} messages, {args.hours:g} h, to {args.out}")

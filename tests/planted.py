@@ -11,6 +11,7 @@ from bot.tools.moments import ChatLine
 # Where each burst is planted (seconds into the stream), and for how long chat keeps it up.
 BURSTS = {"laughter": 600.0, "hype": 1530.0, "sad": 2470.0}
 BURST_SECONDS = 20.0
+PLANTED_START = 1_790_000_000.0  # the Unix time a planted replay's stream started
 
 # What chat writes, in each language the model reads: a plain line, and a line of each burst.
 TEXTS = {
@@ -81,7 +82,7 @@ def write_planted_replay(path: Path, *, minutes: float, rate: float, bursts: dic
     """A recorded chat file (replay format) in the three languages, with bursts of each kind at
     `bursts` (seconds in) written at 4x the rate; the model decides what each line shows."""
     rng = random.Random(seed)
-    start = 1_790_000_000.0
+    start = PLANTED_START
     rows = []
     t = 0.0
     while t < minutes * 60:

@@ -44,7 +44,6 @@ async def analyze(config: AppConfig, *, scorer: Scorer | None = None, progress: 
         server=dataclasses.replace(config.server, port=0),
         history=dataclasses.replace(config.history, dir=config.history.dir or "sessions", messages=True),
     )
-    total = count_lines(Path(config.source.replay)) if config.source.replay else None
     stop = asyncio.Event()
     ready: asyncio.Future[Bot] = asyncio.get_running_loop().create_future()
     done = [0]  # messages through the model, scored or with nothing to score
@@ -63,6 +62,8 @@ async def analyze(config: AppConfig, *, scorer: Scorer | None = None, progress: 
         runner.result()  # raises the error that stopped the bot
         raise DataError("the chat ended before the model was ready")
     bot = ready.result()
+    # Counted once the source has checked the file (a missing one is its one-line error).
+    total = count_lines(Path(config.source.replay)) if config.source.replay else None
     bar = tqdm(total=total, unit="msg", desc="scoring chat", disable=not progress if progress is not None else None)
     try:
         while not _finished(bot, done[0]):

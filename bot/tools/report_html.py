@@ -114,9 +114,7 @@ def _chat_lines(session: Session) -> tuple[list[ChatLine], str]:
     else:
         base = "from when moodbot started (the stream's actual start is not known; links may be off by that much)"
         at = [said.time - session.started for said in chat]
-    lines = [
-        ChatLine(t, said.author, said.text, said.valence, said.emotions) for t, said in zip(at, chat, strict=True)
-    ]
+    lines = [ChatLine(t, said.author, said.text, said.valence, said.emotions) for t, said in zip(at, chat, strict=True)]
     lines.sort(key=lambda line: line.at)
     return lines, base
 
@@ -270,7 +268,7 @@ def render_html(session: Session, view: StreamView) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # Nothing may load from elsewhere: the report opens offline and chat text can never fetch.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(title)}</h1>",
@@ -340,9 +338,7 @@ def _svg(view: StreamView) -> str:
     tick = 600 if length <= 3600 else 1800
     for t in range(0, int(length) + 1, tick):
         parts.append(f'<text class="label" x="{_x(t, length):.1f}" y="{_HEIGHT - 4}">{format_time(t)}</text>')
-    mood = [
-        (_x(p["at"], length), mood_mid - half * p["valence"]) for p in view.timeline if p["valence"] is not None
-    ]
+    mood = [(_x(p["at"], length), mood_mid - half * p["valence"]) for p in view.timeline if p["valence"] is not None]
     parts.append(_polyline(mood, "mood"))
     peak_share = max([share for p in view.timeline for share in p["emotions"].values()] + [0.01])
     for kind in KINDS:
@@ -374,4 +370,3 @@ def _svg(view: StreamView) -> str:
 def _legend() -> str:
     items = "".join(f'<span><i style="background:{_COLOURS[k]}"></i>{_KIND_NAMES[k]}</span>' for k in KINDS)
     return f'<p class="legend"><span><i style="background:#333"></i>Mood</span>{items}</p>'
-
