@@ -84,8 +84,9 @@ class ChatMessage:
     names; `emotes` lists them in the order they appear. Paid items carry `amount` (a number),
     `currency` (an ISO code, the symbol YouTube showed, or "bits" for a Twitch cheer) and
     `amount_text` (as displayed, e.g. "¥1,000"). `source` is the chat it came from
-    ("youtube:VIDEOID", "twitch:name"; empty in recordings made before moodbot kept it) and
-    `first` marks a viewer's first message in the channel (Twitch's first-msg).
+    ("youtube:VIDEOID", "twitch:name"; empty in recordings made before moodbot kept it),
+    `first` marks a viewer's first message in the channel (Twitch's first-msg), and `offset` is
+    where the message sits in the video when it comes from a finished stream's chat replay.
     """
 
     id: str
@@ -99,6 +100,7 @@ class ChatMessage:
     amount_text: str | None = None
     source: str = ""
     first: bool = False
+    offset: float | None = None  # seconds into the video, for the chat replay of a finished stream
 
     def __post_init__(self) -> None:
         # Here, once, at the edge: chat and recordings can carry megabytes, and lone surrogates

@@ -25,6 +25,7 @@ log = logging.getLogger("bot")
 
 DEFAULT_TRAIN = Path("data/build/train.tsv")
 DEFAULT_DEV = Path("data/build/dev.tsv")
+_VOD_HELP = "the video the moment links open: a YouTube or Twitch VOD URL or id (default: the session's YouTube video)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,14 +147,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_soak)
 
-    p = commands.add_parser("report", help="turn a session's mood history into a CSV and a PNG chart")
+    p = commands.add_parser(
+        "report", help="turn a session's mood history into an HTML report with its moments, CSVs and a PNG chart"
+    )
     p.add_argument("session", nargs="?", default="latest", help="session file or name, or latest (default)")
     p.add_argument(
         "--dir", type=Path, help="where sessions are kept (default: the sessions folder in moodbot's data folder)"
     )
     p.add_argument("--config", type=Path, help="config file that sets history.dir or files.data_dir")
     p.add_argument("--list", action="store_true", help="list the sessions and stop")
+    p.add_argument("--vod", help=_VOD_HELP)
     p.set_defaults(handler=_report)
+
+    p = commands.add_parser(
+        "analyze", help="score a finished stream's chat as fast as the model can, then write its report"
+    )
+    chat = p.add_mutually_exclusive_group(required=True)
+    chat.add_argument("--video", help="a finished YouTube stream (URL or id) with its chat replay")
+    chat.add_argument("--replay", help="a recorded chat file (JSONL)")
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    p.add_argument("--dir", type=Path, help="where to write the session and report (default: history.dir)")
+    p.add_argument("--model", help="bundled, a model folder or a hub id")
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="how the model runs")
+    p.add_argument("--vod", help=_VOD_HELP)
+    p.set_defaults(handler=_analyze)
 
     p = commands.add_parser("export-onnx", help="export a model to ONNX (fp32 and int8) for the onnx backends")
     p.add_argument("--model", default="bundled", help="bundled (default) or a model folder")
@@ -476,7 +493,7 @@ def _soak(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .tools.report import find_session, list_sessions, read_session, summary, write_chart, write_csv
+    from .tools.report import find_session, list_sessions
 
     folder = args.dir or _load_run_config(args.config, {}).sessions_folder()
     if folder is None:
@@ -485,12 +502,50 @@ def _report(args: argparse.Namespace) -> int:
         for path in list_sessions(folder):
             print(path.stem)
         return 0
-    session = read_session(find_session(args.session, folder))
-    csv_path, png_path = session.path.with_suffix(".csv"), session.path.with_suffix(".png")
-    write_csv(session, csv_path)
-    write_chart(session, png_path)
+    _write_report(find_session(args.session, folder), args.vod)
+    return 0
+
+
+def _write_report(path: Path, vod: str | None) -> None:
+    from .tools.moments import KINDS, format_time
+    from .tools.report import read_session, summary, write_chart, write_csv
+    from .tools.report_html import stream_view, write_html, write_moments_csv
+
+    session = read_session(path)
+    view = stream_view(session, vod)
+    out = {suffix: session.path.with_name(session.path.stem + suffix) for suffix in (".csv", ".png", ".html")}
+    out["moments"] = session.path.with_name(session.path.stem + "_moments.csv")
+    write_csv(session, out[".csv"])
+    write_chart(session, out[".png"])
+    write_moments_csv(view, out["moments"])
+    write_html(session, view, out[".html"])
     print(summary(session))
-    print(f"wrote {csv_path} and {png_path}")
+    for kind in KINDS:
+        if view.moments[kind]:
+            best = view.moments[kind][0]
+            print(
+                f"{kind:<12} {format_time(best.start)} (intensity {best.intensity:g}; {len(view.moments[kind])} found)"
+            )
+    print(f"wrote {out['.html']} ({out['.html'].stat().st_size / 1000:.0f} kB), {out['.csv']}, {out['moments']}")
+    print(f"  and {out['.png']}")
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .tools.analyze import analyze
+
+    overrides = {
+        "source.video": [args.video] if args.video else None,
+        "source.replay": args.replay,
+        "model.path": args.model,
+        "model.backend": args.backend,
+        "history.dir": str(args.dir.resolve()) if args.dir else None,
+    }
+    clear = [key for key in ("source.video", "source.twitch", "source.replay") if overrides.get(key) is None]
+    config = _load_run_config(args.config, overrides, clear=clear)
+    path = asyncio.run(analyze(config))
+    _write_report(path, args.vod)
     return 0
 
 

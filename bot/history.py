@@ -65,18 +65,21 @@ class HistoryWriter:
             return
         for item in scored:
             s = item.sentiment
-            self._out.add(
-                {
-                    "type": "message",
-                    "time": item.message.time,
-                    "id": item.message.id,
-                    "author": item.message.author.name,
-                    "text": item.message.text,
-                    "kind": str(item.message.kind),
-                    "valence": None if s is None else round(s.valence, 4),
-                    "label": None if s is None else s.label,
-                }
-            )
+            line: dict[str, Any] = {
+                "type": "message",
+                "time": item.message.time,
+                "id": item.message.id,
+                "author": item.message.author.name,
+                "text": item.message.text,
+                "kind": str(item.message.kind),
+                "valence": None if s is None else round(s.valence, 4),
+                "label": None if s is None else s.label,
+            }
+            if s is not None and s.emotions:  # what `moodbot report` finds moments with
+                line["emotions"] = {name: round(score, 3) for name, score in s.emotions.items()}
+            if item.message.offset is not None:  # seconds into the video: the VOD link's second
+                line["offset"] = item.message.offset
+            self._out.add(line)
 
     async def flush(self) -> None:
         await self._out.flush()

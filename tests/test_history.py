@@ -100,3 +100,21 @@ async def test_two_runs_in_the_same_second_get_their_own_files(tmp_path):
     for writer, needle in ((first, 0.1), (second, 0.9)):
         kinds = [json.loads(line) for line in writer.path.read_text(encoding="utf-8").splitlines()]
         assert [k["type"] for k in kinds] == ["session", "window"] and kinds[1]["needle"] == needle
+
+
+async def test_message_lines_keep_emotions_and_the_video_second(tmp_path):
+    """Each kept message carries its emotion scores and, from a chat replay, its second in the video."""
+    from dataclasses import replace
+
+    from bot.sources.replay import message_from_json, message_to_json
+
+    writer = HistoryWriter(tmp_path, source="youtube-x", model="bundled", messages=True, started=1_800_000_000.0)
+    replayed = replace(msg("LMAO"), offset=612.5)
+    assert message_from_json(message_to_json(replayed)).offset == 612.5  # --record files keep it too
+    feeling = Sentiment(0.8, 0.0, 0.2, 0.8, emotions={"laughter": 0.91234, "sad": 0.01})
+    writer.scored([ScoredMessage(replayed, feeling, 1.0), ScoredMessage(msg("hi"), None, 1.0)])
+    writer.window(window(1_800_000_002.0, 0.5, 2))
+    await writer.close()
+    said = read_session(writer.path).chat
+    assert said[0].offset == 612.5 and said[0].emotions == {"laughter": 0.912, "sad": 0.01}
+    assert said[1].offset is None and said[1].emotions == {}

@@ -10,7 +10,7 @@ those at their default may be left out):
     {"id": "…", "time": 1764230402.0, "author": {"name": "Mika", "id": "1234", "vip": true},
      "text": "hi Kappa", "emotes": ["Kappa"], "source": "twitch:kira", "first": true}
 
-`time` is Unix seconds; replay keeps the gaps between messages (divided by `speed`; a gap of
+`time` is Unix seconds (`offset`, when present, seconds into the video of a finished stream); replay keeps the gaps between messages (divided by `speed`; a gap of
 more than a minute waits a minute). `source` is the chat a message was read from, so a recorded
 simulcast replays as the same chats. Lines that are not valid messages (absurd numbers included:
 400 digits, Infinity, NaN) are skipped and counted, never fatal.
@@ -62,6 +62,8 @@ def message_to_json(message: ChatMessage) -> dict[str, Any]:
         obj["source"] = message.source
     if message.first:
         obj["first"] = True
+    if message.offset is not None:
+        obj["offset"] = message.offset
     return obj
 
 
@@ -91,6 +93,9 @@ def message_from_json(obj: Any) -> ChatMessage:
     source = obj.get("source", "")
     if not isinstance(source, str):
         raise ValueError("'source' must be a string")
+    offset = obj.get("offset")
+    if offset is not None:
+        offset = _number(offset, "offset")
     return ChatMessage(
         id=str(obj.get("id") or f"{time_}:{author.get('name', '')}"),
         time=time_,
@@ -110,6 +115,7 @@ def message_from_json(obj: Any) -> ChatMessage:
         amount_text=_optional_str(obj.get("amount_text")),
         source=source[:_MAX_SOURCE_CHARS],
         first=bool(obj.get("first", False)),
+        offset=offset,
     )
 
 

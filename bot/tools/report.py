@@ -13,7 +13,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,19 @@ class Moment:
     messages: int  # read since the start
     dropped: int  # dropped since the start
     reaction: tuple[str, int] | None  # the top reaction and its count
+    emotions: dict[str, float] | None = None  # share of the short window's messages showing each
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One scored message of the history (kept when `history.messages` is on)."""
+
+    time: float  # Unix seconds
+    offset: float | None  # seconds into the video (a finished stream's chat replay)
+    author: str
+    text: str
+    valence: float | None
+    emotions: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,7 @@ class Session:
     moments: list[Moment]
     messages: int  # message lines, when the session kept them
     skipped: int  # lines that were not well-formed records
+    chat: list[Said] = field(default_factory=list)  # the scored messages, when the session kept them
 
     def minutes(self, moment: Moment) -> float:
         return (moment.time - self.started) / 60
@@ -132,7 +146,8 @@ def read_session(path: Path) -> Session:
     """Read a history file; lines that are not well-formed records are skipped and counted."""
     header: dict[str, Any] | None = None
     moments: list[Moment] = []
-    messages = skipped = 0
+    chat: list[Said] = []
+    skipped = 0
     try:
         with path.open(encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -144,7 +159,7 @@ def read_session(path: Path) -> Session:
                     if kind == "session" and header is None:
                         header = {"source": _text(record, "source"), "started": _time(record, "started")}
                     elif kind == "message":
-                        messages += 1
+                        chat.append(_said(record))
                     elif kind == "window":
                         moment = _moment(record)
                         if moment.mood != "loading":  # the model was not ready: no mood yet
@@ -158,7 +173,8 @@ def read_session(path: Path) -> Session:
     if not any(m.valence is not None for m in moments):
         raise DataError(f"{path}: holds no mood (the run stopped before any chat was scored)")
     started = header["started"] if header["started"] is not None else moments[0].time
-    return Session(path, header["source"] or "", started, moments, messages, skipped)
+    chat.sort(key=lambda said: said.time)
+    return Session(path, header["source"] or "", started, moments, len(chat), skipped, chat)
 
 
 def _record(line: str) -> dict[str, Any]:
@@ -192,7 +208,33 @@ def _moment(window: dict[str, Any]) -> Moment:
         messages=_count(totals, "messages"),
         dropped=_count(totals, "dropped"),
         reaction=_top_reaction(short.get("reactions", [])),
+        emotions=_scores(_part(short, "emotions")) if "emotions" in short else None,
     )
+
+
+def _said(record: dict[str, Any]) -> Said:
+    time = _time(record, "time")
+    if time is None:
+        raise _BadLine("time")
+    return Said(
+        time=time,
+        offset=_number(record, "offset"),
+        author=_text(record, "author") or "",
+        text=_text(record, "text") or "",
+        valence=_number(record, "valence"),
+        emotions=_scores(_part(record, "emotions")),
+    )
+
+
+def _scores(scores: dict[str, Any]) -> dict[str, float]:
+    """Emotion → score (or share), each a number from 0 to 1."""
+    out = {}
+    for name in scores:
+        value = _number(scores, name)
+        if value is None or not 0.0 <= value <= 1.0:
+            raise _BadLine(name)
+        out[str(name)] = value
+    return out
 
 
 def _part(record: dict[str, Any], key: str) -> dict[str, Any]:

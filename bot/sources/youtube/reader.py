@@ -33,6 +33,7 @@ import random
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -225,7 +226,7 @@ class YouTubeSource:
                 offset_ms = int((item.offset or 0) * 1000)
                 if self._seen.add(item.message.id):
                     await pacer.wait(item.offset)
-                    yield item.message
+                    yield replace(item.message, offset=item.offset)  # kept: the VOD's second
             if response.continuation:
                 continuation = response.continuation
             elif response.seek and not (seeked or read_any):
