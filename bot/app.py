@@ -1,6 +1,9 @@
 """`moodbot run`: wire the stages together and keep them running until asked to stop.
 
     sources ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
+                                     └──► EventDetector ◄── mood snapshots
+                                              └──► EventHub ──► /ws frames, history, webhooks,
+                                                                status line, on_event hooks
 
 The readers (one per chat source), the worker, the publisher and the status line are tasks in
 one TaskGroup: a bug in one stops them all in order rather than leaving a half-dead bot. Faults
@@ -16,18 +19,21 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .broadcaster import Broadcaster
 from .chat import ChatEvent, ChatMessage, ChatSource, SourceState, SourceStatus, overall_status
 from .chatqueue import ChatQueue
 from .config import LOOPBACK_HOSTS, AppConfig
 from .errors import MoodbotError, SourceError
+from .events import Event, EventDetector, EventHub, raid_event
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
-from .payload import Counters, SourceSummary, build_message, encode
+from .outputs.webhooks import WebhookSender
+from .payload import Counters, SourceSummary, build_event, build_message, encode
 from .scoring import Scorer, load_scorer
 from .sources import make_sources, source_label
 from .sources.replay import ReplayWriter
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 _SHUTDOWN_DRAIN_SECONDS = 5.0
 # Chats told apart in the breakdown; a recording naming more has the rest counted under its own key.
 _MAX_SOURCES = 16
+_ALERT_SECONDS = 60.0  # how long the status line shows a tech_problem alert
 
 
 class _Stopped(Exception):
@@ -70,6 +77,14 @@ class Bot:
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
+    hub: EventHub = field(init=False)
+    detector: EventDetector = field(init=False)
+    alert: Event | None = None  # the last tech_problem, shown on the status line for a minute
+
+    def __post_init__(self) -> None:
+        self.hub = EventHub(self.config.events.kinds, clock=self.clock)
+        self.detector = EventDetector(self.config.events, copypasta_min_chars=self.config.mood.copypasta_min_chars)
+        self.hub.subscribe(self._alerted)
 
     def add_sources(self, sources: Mapping[str, ChatSource]) -> None:
         self.sources.update(sources)
@@ -91,6 +106,24 @@ class Bot:
         """Something a chat did besides messages (a raid): logged, and counted for its chat."""
         log.info("%s: %s (%s)", event.source, event.kind, event.text or f"{event.name}, {event.count}")
         self.events.setdefault(event.source, Counter())[event.kind] += 1
+        if event.kind == "raid":
+            self.hub.publish(raid_event(event, self.clock()))
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.hub.publish(event)
+
+    def _alerted(self, event: Event) -> None:
+        if event.kind != "tech_problem":
+            return
+        self.alert = event
+        quotes = "; ".join(f"{quote['author']}: {quote['text']}" for quote in event.detail["quotes"])
+        log.warning(
+            "VIEWERS REPORT A STREAM PROBLEM (%s, %d viewers): %s",
+            event.detail["problem"],
+            event.detail["viewers"],
+            quotes,
+        )
 
     def breakdown(self) -> list[SourceSummary]:
         """One line per chat, in the order they came; a source's own key is left out when
@@ -115,6 +148,7 @@ class Bot:
 
     def payload(self, kind: str) -> dict:
         snapshot = self.aggregator.snapshot(self.clock())
+        self.publish(self.detector.snapshot(snapshot))
         wall_time = time.time()
         status = overall_status(source.status for source in self.sources.values())
         if self.worker is None and status.state is SourceState.LIVE:
@@ -127,6 +161,7 @@ class Bot:
             wall_time=wall_time,
             ready=self.worker is not None,
             sources=self.breakdown(),
+            events=tuple(self.hub.recent),
         )
 
     def message(self, kind: str) -> str:
@@ -137,10 +172,18 @@ class Bot:
         c = self.counters()
         batch = f"{self.worker.batch_ms:.0f} ms" if self.worker else "loading model"
         return (
-            f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
+            self._alert_line()
+            + f"{snap.short.rate:5.1f} msg/s | queue {c.queue_depth}/{c.queue_max} | dropped {c.dropped} | "
             f"batch {batch} | mood {snap.needle:+.2f} {snap.mood} | {self.source_states()}"
             + f" | overlays {self.broadcaster.clients}"
         )
+
+    def _alert_line(self) -> str:
+        """First on the line, so a narrow terminal never cuts it off."""
+        if self.alert is None or self.clock() - self.alert.at > _ALERT_SECONDS:
+            return ""
+        detail = self.alert.detail
+        return f"!! {str(detail['problem']).upper()} PROBLEM: {detail['viewers']} viewers report it !! | "
 
     def source_states(self) -> str:
         """`live (live chat of ID)` for one source; `youtube:ID live, twitch:name reconnecting (why)` for several."""
@@ -163,11 +206,13 @@ async def run_bot(
     on_ready: Callable[[Bot], None] | None = None,
     status_interval: float | None = 1.0,
     announce: bool = True,
+    on_event: Callable[[str, Mapping[str, Any]], None] | None = None,
 ) -> Bot:
     """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
 
     `sources` (by key) replace the ones the config names. `announce` prints the overlay URL on
-    stdout (the benchmark keeps stdout for its JSON).
+    stdout (the benchmark keeps stdout for its JSON). `on_event(kind, detail)` is called with
+    every event (an output such as VTube Studio plugs in the same way: `bot.hub.add_listener`).
     """
     clock = time.monotonic
     queue = ChatQueue(config.worker.queue_size, clock=clock)
@@ -186,13 +231,23 @@ async def run_bot(
             messages=config.history.messages,
         )
         log.info("mood history of this session: %s", bot.history.path)
+    bot.hub.subscribe(lambda event: broadcaster.send(encode(build_event(event))))
+    if bot.history:
+        bot.hub.subscribe(lambda event: bot.history.event(build_event(event)) if bot.history else None)
+    if on_event:
+        bot.hub.add_listener(on_event)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
+        webhooks = None
+        if config.events.webhooks:
+            webhooks = await stack.enter_async_context(WebhookSender.from_config(config.events))
+            bot.hub.subscribe(lambda event: webhooks.post(encode(build_event(event))) if webhooks else None)
         if announce:
             print(
                 f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",
                 flush=True,
             )
+            print(f"Dashboard (for you, not for the stream): {broadcaster.url}dashboard", flush=True)
         if config.server.host not in LOOPBACK_HOSTS:
             log.warning("listening on %s: other machines on the network can open the overlay", config.server.host)
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
@@ -212,6 +267,8 @@ async def run_bot(
                 )
                 if bot.recorder or bot.history:
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
+                if webhooks:
+                    tasks.create_task(webhooks.run())
                 if status_interval:
                     tasks.create_task(_show_status(bot, status_interval))
                 if scorer is None:
@@ -250,6 +307,7 @@ def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:
         clock=bot.clock,
     )
     worker.subscribe(lambda batch: bot.aggregator.add(batch.messages))
+    worker.subscribe(lambda batch: bot.publish(bot.detector.scored(batch.messages)))
     worker.subscribe(lambda batch: bot.latency.scored(batch.enqueued))
     if bot.history:
         worker.subscribe(lambda batch: bot.history.scored(batch.messages) if bot.history else None)

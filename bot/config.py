@@ -22,13 +22,18 @@ import yaml
 from .errors import ConfigError
 
 __all__ = [
+    "EVENT_KINDS",
     "LOOPBACK_HOSTS",
     "AppConfig",
+    "EventsConfig",
+    "FeelingEventConfig",
     "HistoryConfig",
     "ModelConfig",
     "MoodConfig",
+    "MoodDropConfig",
     "ServerConfig",
     "SourceConfig",
+    "TechProblemConfig",
     "TwitchConfig",
     "WorkerConfig",
     "YouTubeConfig",
@@ -219,6 +224,76 @@ class HistoryConfig:
         _check(0 < self.flush_interval <= 60, "history.flush_interval", "more than 0, at most 60", self.flush_interval)
 
 
+# The events moodbot can send (`events.kinds` picks among them).
+EVENT_KINDS = ("hype", "laughter", "mood_drop", "tech_problem", "raid")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeelingEventConfig:
+    """When a feeling of the short window is an event (hype, laughter); checked by `EventsConfig`."""
+
+    share: float = 0.4
+    min_messages: int = 8
+    cooldown: float = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoodDropConfig:
+    """When the needle falling is an event."""
+
+    drop: float = 0.5
+    within: float = 10.0
+    cooldown: float = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TechProblemConfig:
+    """When viewers reporting a problem with the stream is an alert."""
+
+    viewers: int = 3
+    window: float = 45.0
+    cooldown: float = 120.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsConfig:
+    """What happens in chat, sent to the overlay's websocket, the history and webhooks."""
+
+    kinds: list[str] = field(default_factory=lambda: list(EVENT_KINDS))
+    hype: FeelingEventConfig = field(default_factory=FeelingEventConfig)
+    laughter: FeelingEventConfig = field(default_factory=FeelingEventConfig)
+    mood_drop: MoodDropConfig = field(default_factory=MoodDropConfig)
+    tech_problem: TechProblemConfig = field(default_factory=TechProblemConfig)
+    webhooks: list[str] = field(default_factory=list)
+    webhook_timeout: float = 3.0
+    webhook_retries: int = 3
+    webhook_queue_size: int = 100
+
+    def __post_init__(self) -> None:
+        for kind in self.kinds:
+            _check(kind in EVENT_KINDS, "events.kinds", "a list of " + ", ".join(EVENT_KINDS), kind)
+        for name, feeling in (("hype", self.hype), ("laughter", self.laughter)):
+            _check(0 < feeling.share <= 1, f"events.{name}.share", "more than 0, at most 1", feeling.share)
+            _check(feeling.min_messages >= 1, f"events.{name}.min_messages", "1 or more", feeling.min_messages)
+            _check(feeling.cooldown >= 0, f"events.{name}.cooldown", "0 or more", feeling.cooldown)
+        drop = self.mood_drop
+        _check(0 < drop.drop <= 2, "events.mood_drop.drop", "more than 0, at most 2", drop.drop)
+        _check(drop.within > 0, "events.mood_drop.within", "more than 0", drop.within)
+        _check(drop.cooldown >= 0, "events.mood_drop.cooldown", "0 or more", drop.cooldown)
+        tech = self.tech_problem
+        _check(tech.viewers >= 1, "events.tech_problem.viewers", "1 or more", tech.viewers)
+        _check(tech.window > 0, "events.tech_problem.window", "more than 0", tech.window)
+        _check(tech.cooldown >= 0, "events.tech_problem.cooldown", "0 or more", tech.cooldown)
+        for url in self.webhooks:
+            ok = url.startswith(("http://", "https://")) and bool(urlsplit(url).hostname)
+            _check(ok, "events.webhooks", "a list of http:// or https:// URLs", url)
+        _check(
+            0 < self.webhook_timeout <= 60, "events.webhook_timeout", "more than 0, at most 60", self.webhook_timeout
+        )
+        _check(0 <= self.webhook_retries <= 10, "events.webhook_retries", "0..10", self.webhook_retries)
+        _check(self.webhook_queue_size >= 1, "events.webhook_queue_size", "1 or more", self.webhook_queue_size)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """The whole configuration."""
@@ -231,6 +306,7 @@ class AppConfig:
     mood: MoodConfig = field(default_factory=MoodConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> AppConfig:
