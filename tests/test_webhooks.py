@@ -1,0 +1,136 @@
+"""Webhooks against a real HTTP server on 127.0.0.1 that fails, hangs or refuses on cue."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from helpers import free_port
+
+from bot.outputs.webhooks import WebhookSender
+
+
+class Receiver:
+    """A tiny HTTP/1.1 server: answers each POST with the next status of `script` (then 200),
+    after `delay` seconds; keeps what it got and when."""
+
+    def __init__(self, script=(), delay=0.0):
+        self.script = list(script)
+        self.delay = delay
+        self.requests = []  # (monotonic time, headers, body, status answered)
+        self.server = None
+
+    async def __aenter__(self):
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+        await self.server.wait_closed()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/moodbot"
+
+    async def _serve(self, reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {
+                    k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                status = self.script.pop(0) if self.script else 200
+                self.requests.append((time.monotonic(), headers, body.decode("utf-8"), status))
+                await asyncio.sleep(self.delay)
+                writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    @property
+    def delivered(self):
+        return [json.loads(body) for _, _, body, status in self.requests if status < 300]
+
+
+async def until(condition, seconds=5.0):
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def sender_for():
+    """`sender_for(urls, **options)`: a running sender, stopped when the test ends."""
+    running = []
+
+    async def start(urls, **options):
+        options = {"timeout": 1.0, "retries": 3, "queue_size": 10, "backoff": 0.05, **options}
+        sender = await WebhookSender(urls, **options).__aenter__()
+        running.append((sender, asyncio.create_task(sender.run())))
+        return sender
+
+    yield start
+    for sender, task in running:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await sender.__aexit__(None, None, None)
+
+
+EVENT = {"type": "event", "kind": "tech_problem", "time": 1.0, "detail": {"problem": "audio", "quotes": ["音が無い"]}}
+
+
+async def test_a_failing_webhook_is_retried_with_back_off_until_it_answers(sender_for):
+    """503, 503, then 200: the event arrives once, on the third try, after growing pauses."""
+    async with Receiver(script=[503, 503]) as receiver:
+        sender = await sender_for([receiver.url])
+        sender.post(json.dumps(EVENT, ensure_ascii=False))
+        await until(lambda: receiver.delivered)
+        times = [t for t, *_ in receiver.requests]
+        assert [status for *_, status in receiver.requests] == [503, 503, 200]
+        assert times[1] - times[0] >= 0.05 and times[2] - times[1] >= 0.1  # 0.05 s, then doubled
+        assert receiver.delivered == [EVENT]
+        assert receiver.requests[-1][1]["content-type"] == "application/json; charset=utf-8"
+        assert (sender.stats.sent, sender.stats.failed, sender.stats.dropped) == (1, 0, 0)
+
+
+async def test_a_dead_webhook_neither_delays_a_live_one_nor_lasts_forever(sender_for):
+    """A URL nobody listens on is tried 1 + retries times and given up; the live URL gets the event at once."""
+    async with Receiver() as receiver:
+        dead = f"http://127.0.0.1:{free_port()}/hook"
+        sender = await sender_for([dead, receiver.url], retries=2)
+        started = time.monotonic()
+        sender.post(json.dumps(EVENT))
+        await until(lambda: receiver.delivered)
+        assert time.monotonic() - started < 0.5
+        await until(lambda: sender.stats.failed == 1)
+        assert sender.stats.sent == 1
+
+
+async def test_a_refusal_is_not_retried(sender_for):
+    """404 means a wrong URL: one try, counted as failed."""
+    async with Receiver(script=[404]) as receiver:
+        sender = await sender_for([receiver.url])
+        sender.post(json.dumps(EVENT))
+        await until(lambda: sender.stats.failed == 1)
+        await asyncio.sleep(0.2)
+        assert len(receiver.requests) == 1
+
+
+async def test_a_hanging_webhook_times_out_and_a_full_queue_drops_without_waiting(sender_for):
+    """A server that answers after 10 s: posting 20 events takes no time, the queue keeps 5, the
+    rest are dropped and counted, and each try ends at the timeout."""
+    async with Receiver(delay=10.0) as receiver:
+        sender = await sender_for([receiver.url], timeout=0.2, retries=0, queue_size=5)
+        started = time.perf_counter()
+        for i in range(20):
+            sender.post(json.dumps({**EVENT, "time": i}))
+        assert time.perf_counter() - started < 0.05
+        await until(lambda: sender.stats.failed >= 2)
+        # post never waits, so the queue filled before the first was sent: five kept, fifteen dropped.
+        assert sender.stats.dropped == 15
+        assert 0.15 <= receiver.requests[1][0] - receiver.requests[0][0] < 1.0
