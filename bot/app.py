@@ -239,9 +239,9 @@ async def run_bot(
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
         webhooks = None
-        if config.events.webhooks:
+        if config.events.webhooks or config.events.streamerbot:
             webhooks = await stack.enter_async_context(WebhookSender.from_config(config.events))
-            bot.hub.subscribe(lambda event: webhooks.post(encode(build_event(event))) if webhooks else None)
+            bot.hub.subscribe(lambda event: webhooks.post(build_event(event)) if webhooks else None)
         if announce:
             print(
                 f"Overlay ready: {broadcaster.url}  (in OBS: Sources → + → Browser, paste this URL, 800x600)",

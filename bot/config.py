@@ -265,6 +265,7 @@ class EventsConfig:
     mood_drop: MoodDropConfig = field(default_factory=MoodDropConfig)
     tech_problem: TechProblemConfig = field(default_factory=TechProblemConfig)
     webhooks: list[str] = field(default_factory=list)
+    streamerbot: str | None = None
     webhook_timeout: float = 3.0
     webhook_retries: int = 3
     webhook_queue_size: int = 100
@@ -285,13 +286,24 @@ class EventsConfig:
         _check(tech.window > 0, "events.tech_problem.window", "more than 0", tech.window)
         _check(tech.cooldown >= 0, "events.tech_problem.cooldown", "0 or more", tech.cooldown)
         for url in self.webhooks:
-            ok = url.startswith(("http://", "https://")) and bool(urlsplit(url).hostname)
-            _check(ok, "events.webhooks", "a list of http:// or https:// URLs", url)
+            _check(_is_http_url(url), "events.webhooks", "a list of http:// or https:// URLs", url)
+        if self.streamerbot is not None:
+            ok = _is_http_url(self.streamerbot)
+            _check(
+                ok,
+                "events.streamerbot",
+                "Streamer.bot's DoAction URL, like http://127.0.0.1:7474/DoAction",
+                self.streamerbot,
+            )
         _check(
             0 < self.webhook_timeout <= 60, "events.webhook_timeout", "more than 0, at most 60", self.webhook_timeout
         )
         _check(0 <= self.webhook_retries <= 10, "events.webhook_retries", "0..10", self.webhook_retries)
         _check(self.webhook_queue_size >= 1, "events.webhook_queue_size", "1 or more", self.webhook_queue_size)
+
+
+def _is_http_url(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and bool(urlsplit(url).hostname)
 
 
 @dataclass(frozen=True, kw_only=True)

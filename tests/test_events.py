@@ -288,6 +288,7 @@ def test_events_config_is_checked():
         "viewers": ({"events.tech_problem": {"viewers": 0}}, "events.tech_problem.viewers: must be 1 or more"),
         "typo": ({"events.tech_problem": {"viewer": 2}}, "did you mean events.tech_problem.viewers?"),
         "url": ({"events.webhooks": ["localhost:7474"]}, "events.webhooks: must be a list of http:// or https://"),
+        "sb": ({"events.streamerbot": "127.0.0.1:7474"}, "events.streamerbot: must be Streamer.bot's DoAction URL"),
     }
     for overrides, message in cases.values():
         with pytest.raises(ConfigError, match=message.replace("?", r"\?")):

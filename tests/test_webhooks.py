@@ -88,7 +88,7 @@ async def test_a_failing_webhook_is_retried_with_back_off_until_it_answers(sende
     """503, 503, then 200: the event arrives once, on the third try, after growing pauses."""
     async with Receiver(script=[503, 503]) as receiver:
         sender = await sender_for([receiver.url])
-        sender.post(json.dumps(EVENT, ensure_ascii=False))
+        sender.post(EVENT)
         await until(lambda: receiver.delivered)
         times = [t for t, *_ in receiver.requests]
         assert [status for *_, status in receiver.requests] == [503, 503, 200]
@@ -104,7 +104,7 @@ async def test_a_dead_webhook_neither_delays_a_live_one_nor_lasts_forever(sender
         dead = f"http://127.0.0.1:{free_port()}/hook"
         sender = await sender_for([dead, receiver.url], retries=2)
         started = time.monotonic()
-        sender.post(json.dumps(EVENT))
+        sender.post(EVENT)
         await until(lambda: receiver.delivered)
         assert time.monotonic() - started < 0.5
         await until(lambda: sender.stats.failed == 1)
@@ -115,7 +115,7 @@ async def test_a_refusal_is_not_retried(sender_for):
     """404 means a wrong URL: one try, counted as failed."""
     async with Receiver(script=[404]) as receiver:
         sender = await sender_for([receiver.url])
-        sender.post(json.dumps(EVENT))
+        sender.post(EVENT)
         await until(lambda: sender.stats.failed == 1)
         await asyncio.sleep(0.2)
         assert len(receiver.requests) == 1
@@ -128,9 +128,72 @@ async def test_a_hanging_webhook_times_out_and_a_full_queue_drops_without_waitin
         sender = await sender_for([receiver.url], timeout=0.2, retries=0, queue_size=5)
         started = time.perf_counter()
         for i in range(20):
-            sender.post(json.dumps({**EVENT, "time": i}))
+            sender.post({**EVENT, "time": i})
         assert time.perf_counter() - started < 0.05
         await until(lambda: sender.stats.failed >= 2)
         # post never waits, so the queue filled before the first was sent: five kept, fifteen dropped.
         assert sender.stats.dropped == 15
         assert 0.15 <= receiver.requests[1][0] - receiver.requests[0][0] < 1.0
+
+
+class DoActionStandIn(Receiver):
+    """Streamer.bot's HTTP Server as its documentation describes `POST /DoAction`: a JSON body with
+    an `action` naming an existing action by `id` or `name` and optional `args`; 204 No Content."""
+
+    def __init__(self, actions):
+        super().__init__()
+        self.actions = set(actions)
+        self.ran = []
+
+    async def _serve(self, reader, writer):
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            status = 400
+            if lines[0].startswith("POST /DoAction ") and headers.get("content-type", "").startswith(
+                "application/json"
+            ):
+                request = json.loads(body)
+                action = request.get("action")
+                args = request.get("args", {})
+                if isinstance(action, dict) and isinstance(args, dict):
+                    status = 204 if action.get("name") in self.actions else 404
+                    if status == 204:
+                        self.ran.append((action["name"], args))
+            self.requests.append((time.monotonic(), headers, body.decode("utf-8"), status))
+            writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
+            await writer.drain()
+        finally:
+            writer.close()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/DoAction"
+
+
+async def test_streamerbot_runs_the_action_named_for_the_event(sender_for):
+    """With events.streamerbot, a tech_problem runs Streamer.bot's "moodbot tech_problem" action, its
+    details as arguments; the plain webhooks still get the event JSON itself."""
+    event = {
+        "type": "event",
+        "kind": "tech_problem",
+        "time": 1764230400.5,
+        "detail": {
+            "problem": "audio",
+            "problems": ["audio", "mic"],
+            "viewers": 3,
+            "window": 45.0,
+            "quotes": [{"author": "Rizky", "text": "suaranya ga ada", "source": "youtube:x"}],
+        },
+    }
+    async with DoActionStandIn(["moodbot tech_problem"]) as streamerbot, Receiver() as plain:
+        sender = await sender_for([plain.url], streamerbot=streamerbot.url)
+        sender.post(event)
+        await until(lambda: streamerbot.ran and plain.delivered)
+    name, args = streamerbot.ran[0]
+    assert name == "moodbot tech_problem"
+    assert args["problem"] == "audio" and args["problems"] == "audio, mic" and args["viewers"] == 3
+    assert args["quote1"] == "Rizky: suaranya ga ada" and json.loads(args["json"]) == event
+    assert plain.delivered == [event]

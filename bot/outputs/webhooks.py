@@ -1,5 +1,6 @@
-"""Webhooks: each event's JSON POSTed to the URLs in `events.webhooks` (Streamer.bot, SAMMI, an AI
-VTuber's brain, anything that takes an HTTP request).
+"""Webhooks: each event's JSON POSTed to the URLs in `events.webhooks` (SAMMI, an AI VTuber's
+brain, anything that takes an HTTP request), and to Streamer.bot's HTTP Server as a DoAction
+request (`events.streamerbot`: runs the action named "moodbot <kind>" with the event as arguments).
 
 Never in the way of the flow: `post` only puts the message on a bounded queue per URL (a full
 queue drops it, counted and logged) and one task per URL delivers them in order, with a short
@@ -10,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from ..config import EventsConfig
+from ..payload import encode
 
-__all__ = ["WebhookSender", "WebhookStats"]
+__all__ = ["WebhookSender", "WebhookStats", "streamerbot_request"]
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,36 @@ class WebhookStats:
     dropped: int = 0
 
 
+Shape = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+def _as_is(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    return message
+
+
+def streamerbot_request(message: Mapping[str, Any]) -> dict[str, Any]:
+    """An event as the body of Streamer.bot's `POST /DoAction`: the action named "moodbot <kind>",
+    with the event's details as flat arguments (%problem%, %viewers%, %quote1%...) and the whole
+    event as JSON text in %json%."""
+    args: dict[str, Any] = {"kind": message["kind"], "time": message["time"]}
+    for key, value in message["detail"].items():
+        if key == "quotes":
+            args.update({f"quote{i}": f"{q['author']}: {q['text']}" for i, q in enumerate(value, 1)})
+        elif key == "reactions":
+            args[key] = ", ".join(f"{r['text']} ×{r['count']}" for r in value)
+        elif isinstance(value, list):
+            args[key] = ", ".join(map(str, value))
+        else:
+            args[key] = value
+    args["json"] = encode(dict(message))
+    return {"action": {"name": f"moodbot {message['kind']}"}, "args": args}
+
+
 @dataclass
 class _Target:
     url: str
-    queue: asyncio.Queue[str]
+    queue: asyncio.Queue[Mapping[str, Any]]
+    shape: Shape
     stats: WebhookStats = field(default_factory=WebhookStats)
 
 
@@ -52,6 +81,7 @@ class WebhookSender:
         self,
         urls: Sequence[str],
         *,
+        streamerbot: str | None = None,
         timeout: float,
         retries: int,
         queue_size: int,
@@ -61,7 +91,9 @@ class WebhookSender:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff  # seconds before the first retry; doubled each time, at most 10 s
-        self._targets = [_Target(url, asyncio.Queue(queue_size)) for url in urls]
+        self._targets = [_Target(url, asyncio.Queue(queue_size), _as_is) for url in urls]
+        if streamerbot:
+            self._targets.append(_Target(streamerbot, asyncio.Queue(queue_size), streamerbot_request))
         self._client = client
         self._own_client = client is None
 
@@ -69,6 +101,7 @@ class WebhookSender:
     def from_config(cls, config: EventsConfig) -> WebhookSender:
         return cls(
             config.webhooks,
+            streamerbot=config.streamerbot,
             timeout=config.webhook_timeout,
             retries=config.webhook_retries,
             queue_size=config.webhook_queue_size,
@@ -92,11 +125,11 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
-    def post(self, body: str) -> None:
-        """Queue one JSON message for every URL; a URL whose queue is full loses it (counted)."""
+    def post(self, message: Mapping[str, Any]) -> None:
+        """Queue one event message for every URL; a URL whose queue is full loses it (counted)."""
         for target in self._targets:
             try:
-                target.queue.put_nowait(body)
+                target.queue.put_nowait(message)
             except asyncio.QueueFull:
                 target.stats.dropped += 1
                 log.warning("webhook %s: %d events waiting; this one dropped", target.url, target.queue.qsize())
@@ -109,8 +142,8 @@ class WebhookSender:
 
     async def _deliver_forever(self, target: _Target) -> None:
         while True:
-            body = await target.queue.get()
-            if await self._deliver(target.url, body):
+            message = await target.queue.get()
+            if await self._deliver(target.url, encode(dict(target.shape(message)))):
                 target.stats.sent += 1
             else:
                 target.stats.failed += 1
