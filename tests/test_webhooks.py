@@ -6,60 +6,9 @@ import time
 
 import pytest
 from helpers import free_port
+from http_receiver import Receiver, until
 
 from bot.outputs.webhooks import WebhookSender
-
-
-class Receiver:
-    """A tiny HTTP/1.1 server: answers each POST with the next status of `script` (then 200),
-    after `delay` seconds; keeps what it got and when."""
-
-    def __init__(self, script=(), delay=0.0):
-        self.script = list(script)
-        self.delay = delay
-        self.requests = []  # (monotonic time, headers, body, status answered)
-        self.server = None
-
-    async def __aenter__(self):
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc):
-        self.server.close()
-        await self.server.wait_closed()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/moodbot"
-
-    async def _serve(self, reader, writer):
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                status = self.script.pop(0) if self.script else 200
-                self.requests.append((time.monotonic(), headers, body.decode("utf-8"), status))
-                await asyncio.sleep(self.delay)
-                writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    @property
-    def delivered(self):
-        return [json.loads(body) for _, _, body, status in self.requests if status < 300]
-
-
-async def until(condition, seconds=5.0):
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -94,7 +43,7 @@ async def test_a_failing_webhook_is_retried_with_back_off_until_it_answers(sende
         assert [status for *_, status in receiver.requests] == [503, 503, 200]
         assert times[1] - times[0] >= 0.05 and times[2] - times[1] >= 0.1  # 0.05 s, then doubled
         assert receiver.delivered == [EVENT]
-        assert receiver.requests[-1][1]["content-type"] == "application/json; charset=utf-8"
+        assert receiver.requests[-1][1]["content-type"] == "application/json"
         assert (sender.stats.sent, sender.stats.failed, sender.stats.dropped) == (1, 0, 0)
 
 
@@ -145,28 +94,17 @@ class DoActionStandIn(Receiver):
         self.actions = set(actions)
         self.ran = []
 
-    async def _serve(self, reader, writer):
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            status = 400
-            if lines[0].startswith("POST /DoAction ") and headers.get("content-type", "").startswith(
-                "application/json"
-            ):
-                request = json.loads(body)
-                action = request.get("action")
-                args = request.get("args", {})
-                if isinstance(action, dict) and isinstance(args, dict):
-                    status = 204 if action.get("name") in self.actions else 404
-                    if status == 204:
-                        self.ran.append((action["name"], args))
-            self.requests.append((time.monotonic(), headers, body.decode("utf-8"), status))
-            writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
-            await writer.drain()
-        finally:
-            writer.close()
+    def answer(self, request_line, headers, body):
+        if not request_line.startswith("POST /DoAction ") or headers.get("content-type") != "application/json":
+            return 400
+        request = json.loads(body)
+        action, args = request.get("action"), request.get("args", {})
+        if not isinstance(action, dict) or not isinstance(args, dict):
+            return 400
+        if action.get("name") not in self.actions:
+            return 404
+        self.ran.append((action["name"], args))
+        return 204
 
     @property
     def url(self):

@@ -26,7 +26,7 @@ __all__ = ["WebhookSender", "WebhookStats", "streamerbot_request"]
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF = 10.0
-_HEADERS = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "moodbot"}
+_HEADERS = {"Content-Type": "application/json", "User-Agent": "moodbot"}  # JSON is UTF-8 by definition
 
 
 @dataclass
