@@ -301,3 +301,37 @@ def test_messages_without_emotions_never_fire():
     det = detector(viewers=1)
     plain = [ScoredMessage(msg("no audio", author=f"v{i}"), sentiment(-0.5), float(i)) for i in range(5)]
     assert feed(det, plain) == []
+
+
+def running_bot(clock):
+    from bot.app import Bot
+    from bot.broadcaster import Broadcaster
+    from bot.chatqueue import ChatQueue
+    from bot.config import AppConfig, ServerConfig
+    from bot.mood import MoodAggregator
+
+    class Live:
+        status = SourceStatus(SourceState.LIVE, name="twitch")
+
+    config = AppConfig(server=ServerConfig(port=0))
+    aggregator = MoodAggregator(config.mood, start=0.0)
+    bot = Bot(config, ChatQueue(10), aggregator, Broadcaster(config.server, snapshot=str), clock=lambda: clock[0])
+    bot.add_sources({"twitch:kira": Live()})
+    return bot
+
+
+def test_the_bot_turns_a_raid_into_an_event_and_shows_the_tech_alert_on_the_status_line():
+    """A Twitch raid reaches the hub's subscribers; a tech_problem leads the status line for a minute."""
+    clock = [100.0]
+    bot = running_bot(clock)
+    got = []
+    bot.hub.subscribe(got.append)
+    bot.event(ChatEvent(kind="raid", time=1.0, source="twitch:kira", name="Mika", count=15, text="15 raiders"))
+    assert [(e.kind, e.detail["from"], e.detail["viewers"]) for e in got] == [("raid", "Mika", 15)]
+    assert not bot.status_line().startswith("!!")
+    bot.publish(feed(detector(), [report("no audio", v, 100.0) for v in "abc"]))
+    assert bot.status_line().startswith("!! AUDIO PROBLEM: 3 viewers report it !! | ")
+    clock[0] = 161.0
+    assert not bot.status_line().startswith("!!")
+    payload = bot.payload("snapshot")
+    assert [e["kind"] for e in payload["events"]] == ["raid", "tech_problem"]
