@@ -110,13 +110,17 @@ _OTHER = "other"
 def name_problems(text: str) -> tuple[str, ...]:
     """What a tech report is about: some of mic, audio, video, lag, quality, stream (in that
     order), or ("other",) when it names none of them."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _fold(text)
     found = tuple(kind for kind, pattern in _PROBLEMS if pattern.search(folded))
     return found or (_OTHER,)
 
 
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def _says_fine(text: str) -> bool:
-    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _fold(text)
     return len(folded) <= _FINE_MAX_CHARS and "?" not in folded and _FINE.search(folded) is not None
 
 
