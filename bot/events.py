@@ -75,7 +75,7 @@ _PROBLEM_WORDS: dict[str, str] = {
         r"|ぶつぶつ|ブツブツ|ビリビリ"
     ),
     "video": (
-        r"fr(?:ee|o)z|frozen|screen|black|\bcam\b|camera|webcam|picture|video|\bimage|tracking|capture|\bmodel"
+        r"fr(?:ee|o)z|frozen|glitch|screen|black|\bcam\b|camera|webcam|picture|video|\bimage|tracking|capture|\bmodel"
         r"|desktop|wrong (?:scene|window)|covering|can'?t see|\bscene\b|layar|gambar|kamera|beku|blank|nutupin"
         r"|keliatan|画面|映像|映ら|映って|見えない|止ま|とまっ|固ま|真っ暗|真っ黒|暗い|砂嵐|フリーズ|トラッキング"
         r"|カメラ|モデル|立ち絵|口パク|デスクトップ"
@@ -91,8 +91,8 @@ _PROBLEM_WORDS: dict[str, str] = {
     ),
     "stream": (
         r"stream (?:just )?(?:died|dropped|crashed|is down|went down|ended|end|restarted)|cut(?:ting|s)? out"
-        r"|offline|crash|\bobs\b|internet|router|server|reconnect|\bmati\b|putus|restart|private|sinyal"
-        r"|落ちた|落ち|切れた|切れる|配信事故|停電|回線|サーバー|非公開|再接続|機材"
+        r"|offline|crash|\bobs\b|internet|router|server|reconnect|\bbug|error|putus|restart|private|sinyal"
+        r"|落ちた|落ち|切れた|切れる|配信事故|停電|回線|サーバー|非公開|再接続|機材|バグ|エラー"
     ),
 }
 _PROBLEMS = tuple((kind, re.compile(words)) for kind, words in _PROBLEM_WORDS.items())
@@ -100,19 +100,17 @@ _PROBLEMS = tuple((kind, re.compile(words)) for kind, words in _PROBLEM_WORDS.it
 # question ("is it back?") or a long line (a report that mentions what still works) may be.
 _FINE = re.compile(
     r"(?:fine|ok|okay|smooth|good|works?|worked) (?:for|on) (?:me|my end)|fixed|better now|back now|we'?re back"
-    r"|(?:stream|sound|audio|video|mic) is back|\baman\b|lancar|udah normal|udah balik|大丈夫だよ|は大丈夫|直った"
+    r"|(?:stream|sound|audio|video|mic) is back|\baman\b|lancar|udah (?:normal|balik|jelas)|大丈夫だよ|は大丈夫|直った"
     r"|問題ない"
 )
 _FINE_MAX_CHARS = 60
-_OTHER = "other"
 
 
 def name_problems(text: str) -> tuple[str, ...]:
     """What a tech report is about: some of mic, audio, video, lag, quality, stream (in that
-    order), or ("other",) when it names none of them."""
+    order); empty when it names none of them."""
     folded = _fold(text)
-    found = tuple(kind for kind, pattern in _PROBLEMS if pattern.search(folded))
-    return found or (_OTHER,)
+    return tuple(kind for kind, pattern in _PROBLEMS if pattern.search(folded))
 
 
 def _fold(text: str) -> str:
@@ -150,8 +148,14 @@ class TechProblemDetector:
             # The streamer asking "can you hear me?" is not a viewer reporting a problem.
             if not emotions or emotions.get("tech", 0.0) < _SHOWN or message.author.owner or _says_fine(message.text):
                 continue
+            # A report says what is wrong: a line the model reads as tech that names no problem
+            # ("how was your day?") is the model's mistake far more often than a report, and in
+            # a big chat such mistakes from three viewers would meet within any window.
+            problems = name_problems(message.text)
+            if not problems:
+                continue
             key = copypasta_key(message.text, self._min_chars)
-            self._reports.append(_Report(item.at, message, key, name_problems(message.text)))
+            self._reports.append(_Report(item.at, message, key, problems))
             last = item.at
         if last is None:
             return None
@@ -182,14 +186,13 @@ def _tech_detail(reports: list[_Report], window: float) -> dict[str, Any]:
     votes: Counter[str] = Counter()
     for report in reports:
         votes.update(report.problems)
-    order = [*_PROBLEM_WORDS, _OTHER]
+    order = list(_PROBLEM_WORDS)
     problems = sorted(votes, key=lambda kind: (-votes[kind], order.index(kind)))
-    named = [kind for kind in problems if kind != _OTHER] or problems
-    # Quote the reports that name the problem first: they say it best.
-    quoted = sorted(reports, key=lambda report: named[0] not in report.problems)[:_MAX_QUOTES]
+    # Quote the reports that name the main problem first: they say it best.
+    quoted = sorted(reports, key=lambda report: problems[0] not in report.problems)[:_MAX_QUOTES]
     return {
-        "problem": named[0],
-        "problems": named,
+        "problem": problems[0],
+        "problems": problems,
         "viewers": len(reports),
         "window": window,
         "quotes": [

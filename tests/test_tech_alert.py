@@ -3,6 +3,11 @@ English, Indonesian or Japanese inside normal chat fire `tech_problem` within 10
 report, naming the problem; the 20-minute sample chat, talk about lag in the game and a copy-pasted
 "no audio" meme fire nothing. Run with `-s` to see the figures.
 
+The sample chat's frustrating-boss stretch (660-840 s) has viewers saying the *stream* lags ("is
+it just me or is the stream buffering", "buffering terus di aku", "ラグい？"), three of them within
+eight seconds: by the alert's own rule that is a burst, so the sample chat is checked twice: with
+those lines taken out it fires nothing, and as it is it fires only there, naming lag.
+
 The replays are scored as the worker scores them (the whole timeline cut into the batches that
 arrive within 0.25 s, each scored at the batch's end), so a 20-minute chat takes seconds.
 """
@@ -116,6 +121,21 @@ GAME_LAG = [
     "ラグで負けたの可哀想",
 ]
 MEME = "NO AUDIO NO AUDIO NO AUDIO 🔇🔇🔇"
+# The sample chat's lines (data/sample_chat/lines.tsv, "struggle") in which viewers report the stream.
+SAMPLE_REPORTS = {
+    "stream is lagging for me",
+    "is it just me or is the stream buffering",
+    "audio is desynced a little",
+    "lag was on my side nvm",
+    "the lag spike right at the end ???",
+    "kak lag ya?",
+    "streamnya patah patah",
+    "buffering terus di aku",
+    "audionya telat dikit kak",
+    "ラグい？",
+    "こっちだけかな、重い",
+}
+STRUGGLE = (660.0, 840.0)
 
 
 def sample_chat() -> list[ChatMessage]:
@@ -163,13 +183,29 @@ def tech_lines(messages, score):
     return sorted({m.text for m in messages if (sentiments[m.text].emotions or {}).get("tech", 0) >= 0.5})
 
 
-def test_the_sample_chat_fires_no_alert(score):
-    """The bundled 20-minute sample chat (2,802 messages) raises no tech_problem."""
-    chat = sample_chat()
+def test_the_sample_chat_without_its_stream_reports_fires_no_alert(score):
+    """The bundled 20-minute sample chat, its viewers' reports about the stream taken out, raises no
+    tech_problem."""
+    chat = [m for m in sample_chat() if m.text not in SAMPLE_REPORTS]
     events = replay(chat, score)
     marked = tech_lines(chat, score)
     print(f"\nsample chat: {len(chat)} messages, {len(marked)} distinct lines read as tech: {marked}")
     assert events == [], [e.detail for e in events]
+
+
+def test_the_sample_chat_alerts_only_where_viewers_say_the_stream_lags(score):
+    """As it is, the sample chat alerts in the stretch where viewers report lag, naming lag, and nowhere else."""
+    chat = sample_chat()
+    events = replay(chat, score)
+    print(
+        "\nsample chat as it is: "
+        + (
+            ", ".join(f"{e.detail['problem']} at {e.at:.1f} s ({e.detail['viewers']} viewers)" for e in events)
+            or "none"
+        )
+    )
+    assert events, "the lag reports of the struggle stretch raised no alert"
+    assert all(STRUGGLE[0] <= e.at <= STRUGGLE[1] and e.detail["problem"] == "lag" for e in events)
 
 
 def test_game_lag_talk_and_a_pasted_meme_fire_no_alert(score):
@@ -188,6 +224,8 @@ def test_game_lag_talk_and_a_pasted_meme_fire_no_alert(score):
 
 
 CASES = [(lang, problem, n) for lang, problem in BURSTS for n in (3, 4, 5)]
+# Where the bursts go: every phase of the sample chat but the stretch with its own lag reports.
+OFFSETS = (60.0, 240.0, 420.0, 540.0, 960.0, 1080.0)
 
 
 @pytest.mark.parametrize(("lang", "problem", "viewers"), CASES, ids=[f"{lang}-{p}-{n}" for lang, p, n in CASES])
@@ -196,7 +234,7 @@ def test_a_burst_of_reports_fires_within_10_s_of_the_third(score, lang, problem,
     within 10 s of the third report."""
     chat = sample_chat()
     start = chat[0].time
-    offset = 60.0 + 240.0 * (CASES.index((lang, problem, viewers)) % 5)  # a different stretch each time
+    offset = OFFSETS[CASES.index((lang, problem, viewers)) % len(OFFSETS)]  # a different stretch each time
     background = [m for m in chat if offset - 60 <= m.time - start < offset + 90]
     reports = [
         said(text, f"reporter{i}", offset + gap, start)
