@@ -66,24 +66,27 @@ EventSubscriber = Callable[[Event], None]
 # What a report is about, in English, Indonesian and Japanese (text NFKC-folded and lowercased
 # first, so ﾗｸﾞ is ラグ and MIC is mic). Ties go to the first kind listed.
 _PROBLEM_WORDS: dict[str, str] = {
-    "mic": r"\bmic|microphone|\bmik\b|mute|🔇|マイク|ミュート",
+    "mic": r"\bmic|microphone|\bmik\b|\b(?:un)?mut(?:e|ed|es|ing)\b|🔇|マイク|ミュート",
     "audio": (
-        r"audio|sound|volume|\bhear(?:d|ing)?\b|\bloud|\bquiet|silent|dead air|\bvoice|sync|\becho|bgm|music|headphone"
-        r"|instrumental|drowning|noise|static|buzz|\bpeak|clipping|crackl|\bears?\b|earrape"
-        r"|suara|kedeng[ae]ran|\bdenger|budek|budeg|kresek|dengung|sinkron|musik|vokal|kenceng|\bdiem\b"
-        r"|音|声|聞こえ|きこえ|キコエ|kikoe|\boto\b|ノイズ|エコー|ハウ|ザー|うるさい|でかい|ボリューム|耳|割れ|ずれ|ズレ"
+        r"audio|sound|volume|\bhear(?:ing)?\b|\bloud|\bquiet|silent|dead air|\bvoice|sync|\becho|bgm|music"
+        r"|headphone|instrumental|drowning|noise|static|buzz|peaking|\bpeaked|clipping|crackl|earrape"
+        r"|suara|kedeng[ae]ran|\bdenger|budek|budeg|kresek|dengung|sinkron|musik|vokal|kenceng|kegedean|\bdiem\b"
+        r"|音声|音量|無音|音割れ|音[ずズ]レ|音[がもは]?(?:聞こえ|きこえ|出て|小さ|ちい|ちっ|大き|でか|飛|途切|ない)"
+        r"|ゲーム音|伴奏|オケ|声[がもは]?(?:聞こえ|きこえ|小さ|ちい|ちっ|割れ|こも|遠|入って|出て)|聞こえ|きこえ|キコエ"
+        r"|kikoe|\boto\b|ノイズ|エコー|ハウ|ザー|うるさい|でかい|ボリューム|耳(?:痛|キーン)|割れ"
         r"|ぶつぶつ|ブツブツ|ビリビリ"
     ),
     "video": (
-        r"fr(?:ee|o)z|frozen|glitch|screen|black|\bcam\b|camera|webcam|picture|video|\bimage|tracking|capture|\bmodel"
-        r"|desktop|wrong (?:scene|window)|covering|can'?t see|\bscene\b|layar|gambar|kamera|beku|blank|nutupin"
-        r"|keliatan|画面|映像|映ら|映って|見えない|止ま|とまっ|固ま|真っ暗|真っ黒|暗い|砂嵐|フリーズ|トラッキング"
-        r"|カメラ|モデル|立ち絵|口パク|デスクトップ"
+        r"fr(?:ee|o)z|frozen|glitch|screen|black|\bcam\b|camera|webcam|picture|video|\bimage|tracking|capture"
+        r"|\bmodel|desktop|wrong (?:scene|window)|covering|can'?t see|\bscene\b|layar|gambar|kamera|beku|blank"
+        r"|nutupin|keliatan|画面|映像|映ら|映って|見えない|止まっ|止まる|止まり|とまっ|固ま|真っ暗|真っ黒|暗い|砂嵐"
+        r"|フリーズ|トラッキング|カメラ|モデル|立ち絵|口パク|デスクトップ"
     ),
     "lag": (
-        r"\blag|feelslagman|buffer|stutter|choppy|delay|\bfps\b|frame|loading|\bstuck\b|latency|slideshow|powerpoint"
-        r"|ngelag|nge-lag|macet|patah|telat|ketinggalan|ラグ|ragu|重い|重っ|重す|重く|重た|おもい|おっも"
-        r"|カクカク|カクつ|遅延|バッファ|くるくる|ぐるぐる|フレームレート|ロード|読み込み"
+        r"\blag(?:s|ged|ging|gy|gin|gg+)?\b|feelslagman|buffer|stutter|choppy|\bdelay|\bfps\b|frame|loading"
+        r"|\bstuck\b|latency|slideshow|powerpoint|ngelag|nge-lag|macet|patah[- ]?patah|telat|ketinggalan"
+        r"|(?<!フ)ラグ|ragu|重い|重っ|重す|重く|重た|おもい|おっも|カクカク|カクつ|遅延|バッファ|くるくる|ぐるぐる"
+        r"|フレームレート|(?<!リ)ロード|読み込み"
     ),
     "quality": (
         r"quality|pixel|blurr?y|\bblur\b|blocky|washed out|(?<!\d)\d{3,4}p(?![a-z])|resolution|bitrate"
@@ -92,7 +95,8 @@ _PROBLEM_WORDS: dict[str, str] = {
     "stream": (
         r"stream (?:just )?(?:died|dropped|crashed|is down|went down|ended|end|restarted)|cut(?:ting|s)? out"
         r"|offline|crash|\bobs\b|internet|router|server|reconnect|\bbug|error|putus|restart|private|sinyal"
-        r"|落ちた|落ち|切れた|切れる|配信事故|停電|回線|サーバー|非公開|再接続|機材|バグ|エラー"
+        r"|(?:配信|回線|サーバー|鯖)が?落ち|落ちた[？?]|切れた|切れる|配信事故|停電|回線|サーバー|非公開|再接続|機材"
+        r"|バグ|エラー"
     ),
 }
 _PROBLEMS = tuple((kind, re.compile(words)) for kind, words in _PROBLEM_WORDS.items())
@@ -100,10 +104,16 @@ _PROBLEMS = tuple((kind, re.compile(words)) for kind, words in _PROBLEM_WORDS.it
 # question ("is it back?") or a long line (a report that mentions what still works) may be.
 _FINE = re.compile(
     r"(?:fine|ok|okay|smooth|good|works?|worked) (?:for|on) (?:me|my end)|fixed|better now|back now|we'?re back"
-    r"|(?:stream|sound|audio|video|mic) is back|\baman\b|lancar|udah (?:normal|balik|jelas)|大丈夫だよ|は大丈夫|直った"
-    r"|問題ない"
+    r"|(?:stream|sound|audio|video|mic) is back|(?:mic|audio|sound|voice) (?:is )?(?:good|fine|clear)|\baman\b"
+    r"|lancar|udah (?:normal|balik|jelas)|大丈夫だよ|は大丈夫|[直治]った|問題ない|聞こえてます|きこえてます|ちょうどいい"
 )
 _FINE_MAX_CHARS = 60
+# Lag of the game's world (an enemy that teleports, a boss's delayed swing, the game's servers) is
+# not the stream's: a line that names only lag and also the game is not a report.
+_GAME_WORLD = re.compile(
+    r"game|\bboss|enem(?:y|ies)|hitbox|netcode|opponent|\bmobs?\b|\bnpcs?\b|attack|\bbos\b|musuh|lawan|serangan"
+    r"|ゲーム|敵|ボス|相手|攻撃"
+)
 
 
 def name_problems(text: str) -> tuple[str, ...]:
@@ -115,6 +125,14 @@ def name_problems(text: str) -> tuple[str, ...]:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def _names_a_stream_problem(text: str) -> tuple[str, ...]:
+    """The problems a report names, or nothing when it names none or only lag in the game."""
+    problems = name_problems(text)
+    if problems == ("lag",) and _GAME_WORLD.search(_fold(text)):
+        return ()
+    return problems
 
 
 def _says_fine(text: str) -> bool:
@@ -151,7 +169,7 @@ class TechProblemDetector:
             # A report says what is wrong: a line the model reads as tech that names no problem
             # ("how was your day?") is the model's mistake far more often than a report, and in
             # a big chat such mistakes from three viewers would meet within any window.
-            problems = name_problems(message.text)
+            problems = _names_a_stream_problem(message.text)
             if not problems:
                 continue
             key = copypasta_key(message.text, self._min_chars)

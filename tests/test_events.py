@@ -96,6 +96,17 @@ def test_the_streamer_and_viewers_saying_it_is_fine_are_not_reports():
     assert feed(det, items) == []
 
 
+def test_lag_in_the_game_is_not_a_report_even_when_the_model_says_tech():
+    """ "the enemy lagged through the wall", "game nya suka lag", "敵がラグってる" from many viewers: no alert;
+    game audio that drowns the streamer still is a report."""
+    det = detector()
+    game = ["the enemy lagged through the wall", "game nya suka lag pas boss", "敵がラグってワープした", "boss lag lol"]
+    assert feed(det, [report(t, f"g{i}", float(i)) for i, t in enumerate(game)]) == []
+    loud = ["game audio is way too loud", "ゲーム音でかすぎ", "suara game nya kegedean"]
+    fired = feed(det, [report(t, f"l{i}", 10.0 + i) for i, t in enumerate(loud)])
+    assert len(fired) == 1 and fired[0].detail["problem"] == "audio"
+
+
 def test_viewers_are_told_apart_by_chat():
     """Two viewers both called Sam, one on YouTube and one on Twitch, are two viewers."""
     det = detector(viewers=2)
