@@ -255,19 +255,23 @@ class _MoodDropDetector:
 
     def __init__(self, config: MoodDropConfig) -> None:
         self.config = config
-        self._needles: deque[tuple[float, float]] = deque()
+        # The candidates for the highest needle of the last `within` s, highest first: a point
+        # lower than a later one can never be the peak again, so it is dropped (bounded, O(1)).
+        self._peaks: deque[tuple[float, float]] = deque()
         self._quiet_until = float("-inf")
 
     def check(self, snapshot: MoodSnapshot) -> Event | None:
         at, needle = snapshot.at, snapshot.needle
-        while self._needles and self._needles[0][0] < at - self.config.within:
-            self._needles.popleft()
-        self._needles.append((at, needle))
-        peak_at, peak = max(self._needles, key=lambda point: point[1])
+        while self._peaks and self._peaks[-1][1] <= needle:
+            self._peaks.pop()
+        self._peaks.append((at, needle))
+        while self._peaks[0][0] < at - self.config.within:
+            self._peaks.popleft()
+        peak_at, peak = self._peaks[0]
         if peak - needle < self.config.drop or at < self._quiet_until:
             return None
         self._quiet_until = at + self.config.cooldown
-        self._needles.clear()
+        self._peaks.clear()
         detail = {"from": round(peak, 3), "to": round(needle, 3), "seconds": round(at - peak_at, 1)}
         return Event("mood_drop", at, detail)
 
