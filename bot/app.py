@@ -1,7 +1,10 @@
 """`moodbot run`: wire the stages together and keep them running until asked to stop.
 
     sources ──► ChatQueue ──► Worker (model thread) ──► MoodAggregator ──► Broadcaster ──► overlay
-                                                                     └──► VTubeStudio ──► avatar
+                                                                     ├──► VTubeStudio ──► avatar
+                                     └──► EventDetector ◄── mood snapshots
+                                              └──► EventHub ──► /ws frames, history, webhooks,
+                                                                status line, VTube Studio hotkeys
 
 The readers (one per chat source), the worker, the publisher, the VTube Studio plugin and the
 status line are tasks in one TaskGroup: a bug in one stops them all in order rather than leaving
@@ -20,8 +23,9 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .broadcaster import Broadcaster
 from .chat import ChatEvent, ChatMessage, ChatSource, SourceState, SourceStatus, overall_status
@@ -29,12 +33,14 @@ from .chatqueue import ChatQueue
 from .config import LOOPBACK_HOSTS, AppConfig
 from .console import StatusLine, pick
 from .errors import MoodbotError, SourceError
+from .events import Event, EventDetector, EventHub, raid_event
 from .history import HistoryWriter
 from .latency import LatencyMeter
 from .mood import MoodAggregator
 from .outputs.status import OutputStatus
 from .outputs.vtube_studio import VTubeStudio
-from .payload import Counters, SourceSummary, build_message, encode
+from .outputs.webhooks import WebhookSender
+from .payload import Counters, SourceSummary, build_event, build_message, encode
 from .scoring import Scorer, load_scorer
 from .scoring.lookup import resolve_model
 from .sources import make_sources, source_label
@@ -48,6 +54,7 @@ log = logging.getLogger(__name__)
 _SHUTDOWN_DRAIN_SECONDS = 5.0
 # Chats told apart in the breakdown; a recording naming more has the rest counted under its own key.
 _MAX_SOURCES = 16
+_ALERT_SECONDS = 60.0  # how long the status line shows a tech_problem alert
 
 
 class _Stopped(Exception):
@@ -79,6 +86,14 @@ class Bot:
     read: int = 0
     first_read_at: float | None = None
     clock: Callable[[], float] = time.monotonic
+    hub: EventHub = field(init=False)
+    detector: EventDetector = field(init=False)
+    alert: Event | None = None  # the last tech_problem, shown on the status line for a minute
+
+    def __post_init__(self) -> None:
+        self.hub = EventHub(self.config.events.kinds, clock=self.clock)
+        self.detector = EventDetector(self.config.events, copypasta_min_chars=self.config.mood.copypasta_min_chars)
+        self.hub.subscribe(self._alerted)
 
     def add_sources(self, sources: Mapping[str, ChatSource]) -> None:
         self.sources.update(sources)
@@ -100,6 +115,24 @@ class Bot:
         """Something a chat did besides messages (a raid): logged, and counted for its chat."""
         log.info("%s: %s (%s)", event.source, event.kind, event.text or f"{event.name}, {event.count}")
         self.events.setdefault(event.source, Counter())[event.kind] += 1
+        if event.kind == "raid":
+            self.hub.publish(raid_event(event, self.clock()))
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.hub.publish(event)
+
+    def _alerted(self, event: Event) -> None:
+        if event.kind != "tech_problem":
+            return
+        self.alert = event
+        quotes = "; ".join(f"{quote['author']}: {quote['text']}" for quote in event.detail["quotes"])
+        log.warning(
+            "VIEWERS REPORT A STREAM PROBLEM (%s, %d viewers): %s",
+            event.detail["problem"],
+            event.detail["viewers"],
+            quotes,
+        )
 
     def breakdown(self) -> list[SourceSummary]:
         """One line per chat, in the order they came; a source's own key is left out when
@@ -129,6 +162,7 @@ class Bot:
 
     def payload(self, kind: str) -> dict:
         snapshot = self.aggregator.snapshot(self.clock())
+        self.publish(self.detector.snapshot(snapshot))
         wall_time = time.time()
         status = overall_status(source.status for source in self.sources.values())
         if self.worker is None and status.state is SourceState.LIVE:
@@ -143,6 +177,7 @@ class Bot:
             sources=self.breakdown(),
             alerts=self.alerts(),
             outputs=self.outputs(),
+            events=tuple(self.hub.recent),
         )
 
     def outputs(self) -> dict[str, OutputStatus]:
@@ -156,6 +191,7 @@ class Bot:
         snap = self.aggregator.snapshot(self.clock())
         c = self.counters()
         parts = [
+            *self._alert_parts(),
             (9, f"{snap.short.rate:5.1f} msg/s"),
             (10, f"mood {snap.needle:+.2f} {snap.mood}"),
             (3, f"queue {c.queue_depth}/{c.queue_max}"),
@@ -173,6 +209,13 @@ class Bot:
 
     def status_line(self) -> str:
         return " | ".join(text for _, text in self.status_parts())
+
+    def _alert_parts(self) -> list[tuple[int, str]]:
+        """The tech alert, first on the line and the last part a narrow terminal would drop."""
+        if self.alert is None or self.clock() - self.alert.at > _ALERT_SECONDS:
+            return []
+        detail = self.alert.detail
+        return [(13, f"!! {str(detail['problem']).upper()} PROBLEM: {detail['viewers']} viewers report it !!")]
 
     def source_states(self) -> str:
         """`live (live chat of ID)` for one source; `youtube:ID live, twitch:name reconnecting (why)` for several."""
@@ -196,13 +239,15 @@ async def run_bot(
     status_interval: float | None = 1.0,
     status: StatusLine | None = None,
     announce: bool = True,
+    on_event: Callable[[str, Mapping[str, Any]], None] | None = None,
 ) -> Bot:
     """Run the bot until `stop` is set; returns the stopped pipeline (for its figures).
 
     `sources` (by key) replace the ones the config names. `announce` prints the overlay URL on
     stdout once the model has loaded (the benchmark keeps stdout for its JSON), so a model that
     cannot load stops the run before any URL is shown. `status` is the terminal's status line (the
-    CLI shares it with its log handler).
+    CLI shares it with its log handler). `on_event(kind, detail)` is called with every event (an
+    output such as VTube Studio plugs in the same way: `bot.hub.add_listener`).
     """
     clock = time.monotonic
     status = status or StatusLine(sys.stderr)
@@ -214,6 +259,10 @@ async def run_bot(
     broadcaster = Broadcaster(config.server, snapshot=lambda: bot.message("snapshot"))
     bot = Bot(config, queue, aggregator, broadcaster, clock=clock)
     bot.add_sources(sources if sources is not None else make_sources(config, on_event=bot.event))
+    bot.hub.subscribe(lambda event: broadcaster.send(encode(build_event(event))))
+    bot.hub.subscribe(lambda event: bot.history.event(build_event(event)) if bot.history else None)
+    if on_event:
+        bot.hub.add_listener(on_event)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(broadcaster)
         if config.vtube_studio.enabled:
@@ -222,11 +271,19 @@ async def run_bot(
             bot.avatar = await stack.enter_async_context(
                 VTubeStudio(config.vtube_studio, lambda: aggregator.snapshot(clock()), clock=clock)
             )
+            bot.hub.add_listener(bot.avatar.on_event)
+        webhooks = None
+        if config.events.webhooks or config.events.streamerbot:
+            webhooks = await stack.enter_async_context(WebhookSender.from_config(config.events))
+            bot.hub.subscribe(lambda event: webhooks.post(build_event(event)) if webhooks else None)
         # Unwound in reverse: drain the queue through the worker, then let the model thread go,
         # then close the server.
         workers = stack.enter_context(contextlib.ExitStack())
         stack.push_async_exit(
-            lambda _type, error, _tb: _shut_down(bot, status, failed=error is not None and not bot.read)
+            # A run whose model never loaded, or that never read a message, failed to start: it keeps no files.
+            lambda _type, error, _tb: _shut_down(
+                bot, status, failed=error is not None and (bot.worker is None or not bot.read)
+            )
         )
         _open_files(bot)  # only now, so that a port already taken leaves no session file
         if config.server.host not in LOOPBACK_HOSTS:
@@ -244,6 +301,8 @@ async def run_bot(
                 )
                 if bot.recorder or bot.history:
                     tasks.create_task(_write_files(bot, config.history.flush_interval))
+                if webhooks:
+                    tasks.create_task(webhooks.run())
                 if status_interval:
                     tasks.create_task(_show_status(bot, status, status_interval))
                 if bot.avatar:
@@ -286,6 +345,7 @@ def _announce(config: AppConfig, url: str) -> None:
     if demo:
         lines.append("No stream given: playing the demo chat (a recorded sample) so you can see the overlay move.")
     lines.append(f"Overlay ready: {url}  (in OBS: Sources {arrow} + {arrow} Browser, paste this URL, 800x600)")
+    lines.append(f"Dashboard (for you, not for the stream): {url}dashboard")
     if demo:
         lines += [
             "To read your stream's chat instead:  moodbot run --video @yourhandle   (or the stream's URL)",
@@ -318,6 +378,7 @@ def _make_worker(bot: Bot, scorer: Scorer, changed: asyncio.Event) -> Worker:
         clock=bot.clock,
     )
     worker.subscribe(lambda batch: bot.aggregator.add(batch.messages))
+    worker.subscribe(lambda batch: bot.publish(bot.detector.scored(batch.messages)))
     worker.subscribe(lambda batch: bot.latency.scored(batch.enqueued))
     if bot.history:
         worker.subscribe(lambda batch: bot.history.scored(batch.messages) if bot.history else None)

@@ -1,5 +1,6 @@
-"""The broadcaster: one websockets server that serves the overlay page at `/` and pushes the
-mood to it over the websocket at `/ws`, so OBS needs a single URL.
+"""The broadcaster: one websockets server that serves the overlay page at `/` (and the streamer's
+`/dashboard`) and pushes the mood and events to them over the websocket at `/ws`, so OBS needs a
+single URL.
 
 Every new connection gets a full snapshot at once (OBS reloads the page on scene changes),
 then updates at a capped rate. Updates go out with `broadcast()`, which never waits for a slow
@@ -254,4 +255,6 @@ def _load_overlay(folder: Path) -> dict[str, tuple[str, str]]:
             files["/" + path.name] = (content_type, path.read_text(encoding="utf-8"))
     if "/index.html" in files:
         files["/"] = files["/index.html"]
+    if "/dashboard.html" in files:
+        files["/dashboard"] = files["/dashboard.html"]  # the streamer's page, not for the stream
     return files

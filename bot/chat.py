@@ -122,6 +122,11 @@ class ChatMessage:
     def paid(self) -> bool:
         return self.kind in (Kind.SUPERCHAT, Kind.SUPERSTICKER)
 
+    @property
+    def viewer(self) -> str:
+        """Who wrote it, as one key: a viewer of one chat (two Sams on two platforms are two)."""
+        return f"{self.source}\x00{self.author.id or self.author.name}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatEvent:

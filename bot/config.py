@@ -26,15 +26,20 @@ import yaml
 from .errors import ConfigError, quoted
 
 __all__ = [
+    "EVENT_KINDS",
     "HOTKEY_EVENTS",
     "LOOPBACK_HOSTS",
     "AppConfig",
+    "EventsConfig",
+    "FeelingEventConfig",
     "FilesConfig",
     "HistoryConfig",
     "ModelConfig",
     "MoodConfig",
+    "MoodDropConfig",
     "ServerConfig",
     "SourceConfig",
+    "TechProblemConfig",
     "TwitchConfig",
     "VTubeStudioConfig",
     "WorkerConfig",
@@ -302,6 +307,88 @@ class FilesConfig:
         return Path(platformdirs.user_data_dir("moodbot", appauthor=False))
 
 
+# The events moodbot can send (`events.kinds` picks among them).
+EVENT_KINDS = ("hype", "laughter", "mood_drop", "tech_problem", "raid")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeelingEventConfig:
+    """When a feeling of the short window is an event (hype, laughter); checked by `EventsConfig`."""
+
+    share: float = 0.4
+    min_messages: int = 8
+    cooldown: float = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoodDropConfig:
+    """When the needle falling is an event."""
+
+    drop: float = 0.5
+    within: float = 10.0
+    cooldown: float = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TechProblemConfig:
+    """When viewers reporting a problem with the stream is an alert."""
+
+    viewers: int = 3
+    window: float = 45.0
+    cooldown: float = 120.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsConfig:
+    """What happens in chat, sent to the overlay's websocket, the history and webhooks."""
+
+    kinds: list[str] = field(default_factory=lambda: list(EVENT_KINDS))
+    hype: FeelingEventConfig = field(default_factory=FeelingEventConfig)
+    laughter: FeelingEventConfig = field(default_factory=FeelingEventConfig)
+    mood_drop: MoodDropConfig = field(default_factory=MoodDropConfig)
+    tech_problem: TechProblemConfig = field(default_factory=TechProblemConfig)
+    webhooks: list[str] = field(default_factory=list)
+    streamerbot: str | None = None
+    webhook_timeout: float = 3.0
+    webhook_retries: int = 3
+    webhook_queue_size: int = 100
+
+    def __post_init__(self) -> None:
+        for kind in self.kinds:
+            _check(kind in EVENT_KINDS, "events.kinds", "a list of " + ", ".join(EVENT_KINDS), kind)
+        for name, feeling in (("hype", self.hype), ("laughter", self.laughter)):
+            _check(0 < feeling.share <= 1, f"events.{name}.share", "more than 0, at most 1", feeling.share)
+            _check(feeling.min_messages >= 1, f"events.{name}.min_messages", "1 or more", feeling.min_messages)
+            _check(feeling.cooldown >= 0, f"events.{name}.cooldown", "0 or more", feeling.cooldown)
+        drop = self.mood_drop
+        _check(0 < drop.drop <= 2, "events.mood_drop.drop", "more than 0, at most 2", drop.drop)
+        _check(drop.within > 0, "events.mood_drop.within", "more than 0", drop.within)
+        _check(drop.cooldown >= 0, "events.mood_drop.cooldown", "0 or more", drop.cooldown)
+        tech = self.tech_problem
+        _check(tech.viewers >= 1, "events.tech_problem.viewers", "1 or more", tech.viewers)
+        _check(tech.window > 0, "events.tech_problem.window", "more than 0", tech.window)
+        _check(tech.cooldown >= 0, "events.tech_problem.cooldown", "0 or more", tech.cooldown)
+        for url in self.webhooks:
+            _check(_is_http_url(url), "events.webhooks", "a list of http:// or https:// URLs", url)
+        if self.streamerbot is not None:
+            ok = _is_http_url(self.streamerbot)
+            _check(
+                ok,
+                "events.streamerbot",
+                "Streamer.bot's DoAction URL, like http://127.0.0.1:7474/DoAction",
+                self.streamerbot,
+            )
+        _check(
+            0 < self.webhook_timeout <= 60, "events.webhook_timeout", "more than 0, at most 60", self.webhook_timeout
+        )
+        _check(0 <= self.webhook_retries <= 10, "events.webhook_retries", "0..10", self.webhook_retries)
+        _check_range(self.webhook_queue_size, 1, 100_000, "events.webhook_queue_size")
+
+
+def _is_http_url(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and bool(urlsplit(url).hostname)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """The whole configuration."""
@@ -315,6 +402,7 @@ class AppConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     vtube_studio: VTubeStudioConfig = field(default_factory=VTubeStudioConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
     files: FilesConfig = field(default_factory=FilesConfig)
 
     def __post_init__(self) -> None:

@@ -59,6 +59,10 @@ class HistoryWriter:
         """Record the overlay's figures of this moment (a payload from `build_message`)."""
         self._out.add({**message, "type": "window"})
 
+    def event(self, message: dict[str, Any]) -> None:
+        """Record an event (a payload from `build_event`: its type is "event")."""
+        self._out.add(message)
+
     def scored(self, scored: Iterable[ScoredMessage]) -> None:
         """Record each scored message, when the config asks for it."""
         if not self.messages:

@@ -12,7 +12,9 @@ quiet or flooded. How much a message counts:
 - one long copy-pasted text counts at most `copypasta_max_weight` in total per window, however
   many people paste it, across every chat (short reactions such as 草 or KEKW are not copypasta).
 
-Each window also keeps the rate and valence of every chat it holds messages from (`sources`).
+Each window also keeps the rate and valence of every chat it holds messages from (`sources`),
+and, when the model reads emotions, the share of counted messages showing each one (`emotions`);
+the mood word then says what chat feels (`mood_word`), with `mood_of` for models without them.
 """
 
 from __future__ import annotations
@@ -25,9 +27,18 @@ from dataclasses import dataclass, field
 from .config import MoodConfig
 from .reactions import LAUGHTER, reactions
 from .scored import ScoredMessage
-from .scoring.sentiment import Sentiment
+from .scoring.sentiment import EMOTIONS, Sentiment
 
-__all__ = ["MoodAggregator", "MoodSnapshot", "SourceWindow", "WindowStats", "mood_of"]
+__all__ = [
+    "EMOTION_MOODS",
+    "MoodAggregator",
+    "MoodSnapshot",
+    "SourceWindow",
+    "WindowStats",
+    "copypasta_key",
+    "mood_of",
+    "mood_word",
+]
 
 _HISTORY_STEP = 2.0  # seconds between two points of the needle's history
 _MIN_CONFIDENCE_WEIGHT = 0.05  # so a window of unsure lines still has a mood
@@ -57,6 +68,8 @@ class WindowStats:
     reactions: tuple[tuple[str, int], ...]
     laughter: float  # share of counted messages that laugh
     sources: dict[str, SourceWindow] = field(default_factory=dict)  # by message source
+    # EMOTIONS -> share of counted messages showing it; empty while no message in the window has emotions
+    emotions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,7 @@ class _Entry:
     shares: tuple[float, float, float]
     reactions: tuple[str, ...]  # empty if the author's cap kept it from counting
     copy_key: str | None
+    felt: tuple[str, ...] | None  # the emotions the line shows; None when the model reads none
 
 
 class _Window:
@@ -97,6 +111,8 @@ class _Window:
         self._counted = self._laughing = 0
         # source -> [messages, weight, weight x valence]
         self._sources: dict[str, list[float]] = {}
+        self._emotion_weight = 0.0  # weight of the counted messages that carry emotions
+        self._felt: defaultdict[str, float] = defaultdict(float)  # emotion -> weight of those showing it
 
     def add(
         self,
@@ -125,6 +141,7 @@ class _Window:
             shares,
             found if counted else (),
             copy_key,
+            _shown_emotions(sentiment),
         )
         self._entries.append(entry)
         self._apply(entry, +1)
@@ -147,6 +164,10 @@ class _Window:
         if entry.weight or entry.reactions:
             self._counted += sign
             self._laughing += sign * any(r in LAUGHTER for r in entry.reactions)
+        if entry.felt is not None:
+            self._emotion_weight += sign * entry.weight
+            for emotion in entry.felt:
+                self._felt[emotion] += sign * entry.weight
 
     def evict(self, now: float) -> None:
         while self._entries and self._entries[0].at <= now - self.seconds:
@@ -164,6 +185,8 @@ class _Window:
             self._weight = self._valence = 0.0
             self._shares = [0.0, 0.0, 0.0]
             self._counted = self._laughing = 0
+            self._emotion_weight = 0.0
+            self._felt.clear()
 
     def stats(self, now: float, elapsed: float, top: int) -> WindowStats:
         span = max(1.0, min(self.seconds, elapsed))
@@ -189,7 +212,25 @@ class _Window:
                 )
                 for source, (count, weight, weighted) in self._sources.items()
             },
+            emotions=(
+                {e: min(1.0, max(0.0, self._felt[e] / self._emotion_weight)) for e in EMOTIONS}
+                if self._emotion_weight > 1e-9
+                else {}
+            ),
         )
+
+
+def copypasta_key(text: str, min_chars: int) -> str | None:
+    """The text as pastes of it match (case and spacing ignored); None when too short to be copypasta."""
+    key = " ".join(text.lower().split())
+    return key if len(key) >= min_chars else None
+
+
+def _shown_emotions(sentiment: Sentiment | None) -> tuple[str, ...] | None:
+    """The emotions a line shows (score 0.5 or more: the calibrated decision point)."""
+    if sentiment is None or sentiment.emotions is None:
+        return None
+    return tuple(e for e, score in sentiment.emotions.items() if score >= 0.5)
 
 
 class MoodAggregator:
@@ -217,11 +258,9 @@ class MoodAggregator:
                 # Calibrated confidence: a line the model is unsure of moves the needle little.
                 weight *= max(_MIN_CONFIDENCE_WEIGHT, item.sentiment.confidence)
             found = reactions(message.text)
-            key = " ".join(message.text.lower().split())
-            copy_key = key if len(key) >= self.config.copypasta_min_chars else None
-            author = f"{message.source}\x00{message.author.id or message.author.name}"
+            copy_key = copypasta_key(message.text, self.config.copypasta_min_chars)
             for window in (self._short, self._long):
-                window.add(item.at, message.source, author, weight, item.sentiment, found, copy_key)
+                window.add(item.at, message.source, message.viewer, weight, item.sentiment, found, copy_key)
             self.total += 1
 
     def snapshot(self, now: float) -> MoodSnapshot:
@@ -236,7 +275,7 @@ class MoodAggregator:
         return MoodSnapshot(
             at=now,
             needle=self.needle,
-            mood=mood_of(self.needle, short, long),
+            mood=mood_word(self.needle, short, long),
             short=short,
             long=long,
             total=self.total,
@@ -280,3 +319,33 @@ def mood_of(needle: float, short: WindowStats, long: WindowStats) -> str:
     if valence >= 0.15:
         return "happy"
     return "calm"
+
+
+# The word for each feeling, and the side of the share bar it belongs to (+1 positive, -1
+# negative, 0 either): a word is only said when the bar does not show the other side winning.
+EMOTION_MOODS: dict[str, tuple[str, int]] = {
+    "laughter": ("laughing", 1),
+    "hype": ("hyped", 1),
+    "love": ("wholesome", 1),
+    "sad": ("sad", -1),
+    "anger": ("salty", -1),
+    "surprise": ("shocked", 0),
+    "confusion": ("confused", 0),
+}
+# A feeling names the mood once this share of the short window's counted messages shows it.
+_EMOTION_MOOD_SHARE = 0.3
+
+
+def mood_word(needle: float, short: WindowStats, long: WindowStats) -> str:
+    """What chat feels now: the strongest feeling of the short window (laughing, hyped, wholesome,
+    sad, salty, shocked, confused) when the model reads emotions, else `mood_of`'s word."""
+    if short.messages and short.emotions:
+        lean = short.shares["positive"] - short.shares["negative"]
+        fitting = [
+            (share, feeling)
+            for feeling, (_, side) in EMOTION_MOODS.items()
+            if (share := short.emotions.get(feeling, 0.0)) >= _EMOTION_MOOD_SHARE and side * lean >= 0
+        ]
+        if fitting:
+            return EMOTION_MOODS[max(fitting)[1]][0]
+    return mood_of(needle, short, long)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chat import SourceStatus
+from .events import Event
 from .mood import MoodSnapshot, SourceWindow, WindowStats
 from .outputs.status import OutputStatus
 
-__all__ = ["Counters", "SourceSummary", "build_message", "encode"]
+__all__ = ["Counters", "SourceSummary", "build_event", "build_message", "encode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ def _window(stats: WindowStats) -> dict[str, Any]:
         "valence": None if stats.valence is None else round(stats.valence, 4),
         "shares": {k: round(v, 4) for k, v in stats.shares.items()},
         "reactions": [{"text": text, "count": count} for text, count in stats.reactions],
+        "emotions": {k: round(v, 4) for k, v in stats.emotions.items()},
     }
 
 
@@ -88,10 +90,12 @@ def build_message(
     sources: Sequence[SourceSummary] = (),
     alerts: Sequence[str] = (),
     outputs: Mapping[str, OutputStatus] | None = None,
+    events: Sequence[Event] = (),
 ) -> dict[str, Any]:
     """A "snapshot" (with the needle's history, for new clients) or an "update" message.
 
-    `source` is the state of all chats together; `sources` the breakdown, one chat each.
+    `source` is the state of all chats together; `sources` the breakdown, one chat each;
+    `events` the recent events, which a snapshot carries so a page opened late still lists them.
 
     `wall_time` is the Unix time of `snapshot.at`; history points are shifted by the same
     offset, so the page gets Unix times without the aggregator ever reading a wall clock.
@@ -120,7 +124,13 @@ def build_message(
     if kind == "snapshot":
         offset = wall_time - snapshot.at
         message["history"] = [[round(at + offset, 3), round(needle, 4)] for at, needle in snapshot.history]
+        message["events"] = [build_event(event) for event in events]
     return message
+
+
+def build_event(event: Event) -> dict[str, Any]:
+    """An "event" message: `kind`, Unix `time` and the kind's `detail` (documented in the README)."""
+    return {"type": "event", "kind": event.kind, "time": round(event.time, 3), "detail": dict(event.detail)}
 
 
 def encode(message: dict[str, Any]) -> str:

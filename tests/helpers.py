@@ -29,6 +29,13 @@ def sentiment(valence: float) -> Sentiment:
     return Sentiment(valence=valence, negative=neg, neutral=1 - pos - neg, positive=pos)
 
 
+def felt(valence: float, *shown: str) -> Sentiment:
+    """A sentiment from a model that reads emotions: those `shown` score 0.9, the others 0.1."""
+    from bot.scoring.sentiment import EMOTIONS
+
+    return sentiment(valence).with_emotions({e: 0.9 if e in shown else 0.1 for e in EMOTIONS})
+
+
 async def http_get(port: int, path: str) -> tuple[int, dict[str, str], str]:
     """A plain HTTP/1.1 GET on loopback: status, headers (lowercase names), body."""
     import asyncio
@@ -45,6 +52,16 @@ async def http_get(port: int, path: str) -> tuple[int, dict[str, str], str]:
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), value.strip())
     return int(lines[0].split()[1]), headers, body.decode("utf-8")
+
+
+async def mood_messages(ws):
+    """The snapshot and update messages of a websocket, parsed; event messages are passed over."""
+    import json
+
+    async for frame in ws:
+        message = json.loads(frame)
+        if message["type"] != "event":
+            yield message
 
 
 def write_recording(path, lines: list[tuple[float, str]], *, start: float = 1_700_000_000.0):

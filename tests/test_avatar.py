@@ -89,3 +89,13 @@ def test_the_fade_glides_in_and_out():
     instant = Fader(0.0)
     instant.fade(1.0, 0.0, start=0.0)
     assert instant.weight(0.0) == 1.0
+
+
+def test_with_emotions_each_feeling_moves_its_parameter():
+    """A model that reads emotions drives hype, laughter, love and sad from the window's shares: 1 at 30%."""
+    from dataclasses import replace
+
+    short = replace(window(5.0), emotions={"hype": 0.3, "laughter": 0.15, "love": 0.06, "sad": 0.0})
+    got = values(moment(0.2, short))
+    assert got["MoodHype"] == pytest.approx(1.0) and got["MoodLaughter"] == pytest.approx(0.5)
+    assert got["MoodLove"] == pytest.approx(0.2) and got["MoodSad"] == 0.0

@@ -27,6 +27,11 @@ def test_every_key_is_documented_in_config_yaml():
         for key in dataclasses.fields(section.type if isinstance(section.type, type) else section.default_factory):
             match = re.search(rf"^(  #.*\n)+  {key.name}:", text, re.M)
             assert match, f"{section.name}.{key.name} is not documented"
+            if isinstance(key.default_factory, type) and dataclasses.is_dataclass(key.default_factory):
+                block = text[match.end() :].split("\n  # ", 1)[0]  # the nested keys, up to the next key
+                for inner in dataclasses.fields(key.default_factory):
+                    found = re.search(rf"^(    #.*\n)+    {inner.name}:", block, re.M)
+                    assert found, f"{section.name}.{key.name}.{inner.name} is not documented"
 
 
 ALIAS_BOMB = """\

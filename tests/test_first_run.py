@@ -21,13 +21,14 @@ async def test_demo_says_what_it_plays_and_how_to_read_a_stream(capsys, tiny_cla
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("No stream given: playing the demo chat")
     assert lines[1].startswith(f"Overlay ready: {url}  (in OBS: Sources → + → Browser")
-    assert "moodbot run --video @yourhandle" in lines[2]
-    assert "Ctrl-C stops" in lines[3] and "moodbot doctor" in lines[3]
-    assert len(lines) == 4
+    assert lines[2] == f"Dashboard (for you, not for the stream): {url}dashboard"
+    assert "moodbot run --video @yourhandle" in lines[3]
+    assert "Ctrl-C stops" in lines[4] and "moodbot doctor" in lines[4]
+    assert len(lines) == 5
 
 
 async def test_a_named_source_gets_just_the_url(capsys, tiny_classifier_scorer, tmp_path):
-    """Reading a stream or a recording, only the overlay line is printed."""
+    """Reading a stream or a recording, only the overlay and dashboard lines are printed."""
     from bot.config import SourceConfig
     from tests.helpers import write_recording
 
@@ -37,8 +38,8 @@ async def test_a_named_source_gets_just_the_url(capsys, tiny_classifier_scorer, 
     )
     async with bot_running(config, tiny_classifier_scorer):
         pass
-    (line,) = capsys.readouterr().out.splitlines()
-    assert line.startswith("Overlay ready: http://127.0.0.1:")
+    line, dashboard = capsys.readouterr().out.splitlines()
+    assert line.startswith("Overlay ready: http://127.0.0.1:") and dashboard.startswith("Dashboard (for you")
 
 
 def test_missing_model_fails_before_the_overlay_url(tmp_path, capsys):

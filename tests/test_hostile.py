@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from helpers import bot_running, loop_stalls, msg, write_recording
+from helpers import bot_running, loop_stalls, mood_messages, msg, write_recording
 from websockets.asyncio.client import connect
 
 from bot.chatqueue import ChatQueue
@@ -59,8 +59,7 @@ async def test_hostile_chat_flows_through_every_stage(tmp_path, bundled_scorer):
     )
     async with bot_running(config, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
         async with asyncio.timeout(60):
-            async for frame in ws:
-                update = json.loads(frame)
+            async for update in mood_messages(ws):
                 if (
                     update["totals"]["messages"] == valid
                     and bot.queue.depth == 0

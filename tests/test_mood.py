@@ -3,12 +3,13 @@
 import math
 
 import pytest
-from helpers import msg, sentiment
+from helpers import felt, msg, sentiment
 
 from bot.chat import Kind
 from bot.config import MoodConfig
-from bot.mood import MoodAggregator, WindowStats, mood_of
+from bot.mood import MoodAggregator, WindowStats, copypasta_key, mood_of, mood_word
 from bot.scored import ScoredMessage
+from bot.scoring.sentiment import EMOTIONS
 
 
 def feed(agg, at, text, valence, author="a", **kw):
@@ -187,3 +188,93 @@ def test_an_unsure_line_moves_the_mood_little():
     unsure = Sentiment(valence=-0.2, negative=0.4, neutral=0.4, positive=0.2, confidence=0.1)
     agg.add([ScoredMessage(msg("nice", author="a"), sure, 1.0), ScoredMessage(msg("hmm", author="b"), unsure, 1.0)])
     assert agg.snapshot(2.0).short.valence == pytest.approx((1.0 - 0.2 * 0.1) / 1.1)
+
+
+def feed_felt(agg, at, text, valence, *shown, author="a"):
+    agg.add([ScoredMessage(msg(text, author=author), felt(valence, *shown), at)])
+
+
+def test_windows_carry_the_share_of_messages_showing_each_emotion():
+    """Two of four counted messages laugh, one is sad: laughter 0.5, sad 0.25, the others 0."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    feed_felt(agg, 1.0, "草", 0.8, "laughter", author="a")
+    feed_felt(agg, 1.0, "lmao", 0.8, "laughter", "hype", author="b")
+    feed_felt(agg, 1.0, "F", -0.6, "sad", author="c")
+    feed_felt(agg, 1.0, "what map", 0.0, author="d")
+    emotions = agg.snapshot(2.0).short.emotions
+    assert emotions["laughter"] == pytest.approx(0.5) and emotions["hype"] == pytest.approx(0.25)
+    assert emotions["sad"] == pytest.approx(0.25) and emotions["anger"] == 0.0
+    assert set(emotions) == set(EMOTIONS)
+
+
+def test_emotion_shares_respect_the_flood_cap_and_leave_with_the_window():
+    """A flooder's fourth laugh does not count; after 15 s the short window has no emotions left."""
+    agg = MoodAggregator(MoodConfig(max_per_author=3), start=0.0)
+    for i in range(6):
+        feed_felt(agg, 1.0 + i * 0.1, "KEKW", 0.7, "laughter", author="flooder")
+    feed_felt(agg, 2.0, "hmm", 0.0, author="calm")
+    assert agg.snapshot(3.0).short.emotions["laughter"] == pytest.approx(3 / 4)
+    later = agg.snapshot(20.0)
+    assert later.short.emotions == {} and later.long.emotions["laughter"] == pytest.approx(3 / 4)
+
+
+def test_a_model_without_emotions_leaves_them_empty_and_keeps_the_valence_word():
+    """Messages scored without emotions give no shares, and the mood word is the valence one."""
+    agg = MoodAggregator(MoodConfig(), start=0.0)
+    for i in range(5):
+        feed(agg, 1.0, "草", 0.8, author=str(i))
+    snap = agg.snapshot(1.5)
+    assert snap.short.emotions == {}
+    assert snap.mood == mood_of(snap.needle, snap.short, snap.long)
+
+
+def _felt_window(shares, emotions, messages=10):
+    return WindowStats(
+        seconds=15,
+        messages=messages,
+        rate=1.0,
+        valence=0.0,
+        shares=shares,
+        reactions=(),
+        laughter=0.0,
+        emotions={e: emotions.get(e, 0.0) for e in EMOTIONS},
+    )
+
+
+GLAD = {"negative": 0.1, "neutral": 0.3, "positive": 0.6}
+GLUM = {"negative": 0.6, "neutral": 0.3, "positive": 0.1}
+
+
+@pytest.mark.parametrize(
+    ("shares", "emotions", "word"),
+    [
+        (GLAD, {"laughter": 0.5, "hype": 0.35}, "laughing"),
+        (GLAD, {"hype": 0.45, "laughter": 0.2}, "hyped"),
+        (GLAD, {"love": 0.4}, "wholesome"),
+        (GLUM, {"sad": 0.5}, "sad"),
+        (GLUM, {"anger": 0.45, "sad": 0.3}, "salty"),
+        (GLUM, {"surprise": 0.4}, "shocked"),
+        (GLAD, {"confusion": 0.35}, "confused"),
+        # A word never contradicts the bar: laughter while the negative side wins is not "laughing".
+        (GLUM, {"laughter": 0.6, "anger": 0.35}, "salty"),
+        (GLAD, {"sad": 0.5}, None),
+        (GLAD, {"laughter": 0.2, "love": 0.15}, None),  # no feeling strong enough
+    ],
+)
+def test_mood_word_comes_from_the_strongest_fitting_feeling(shares, emotions, word):
+    """With emotions the word says what chat feels; without a clear feeling it is the valence word."""
+    short, long = _felt_window(shares, emotions), _felt_window(shares, {})
+    expected = word or mood_of(0.3 if shares is GLAD else -0.3, short, long)
+    assert mood_word(0.3 if shares is GLAD else -0.3, short, long) == expected
+
+
+def test_quiet_chat_is_quiet_whatever_the_last_emotions():
+    """No message in the short window: the word is the fallback's "quiet"."""
+    short = _felt_window(GLAD, {"laughter": 0.9}, messages=0)
+    assert mood_word(0.0, short, _felt_window(GLAD, {})) == "quiet"
+
+
+def test_copypasta_key_ignores_case_and_spacing_and_skips_short_text():
+    """Long pasted text matches across case and spacing; short reactions are never copypasta."""
+    assert copypasta_key("NO AUDIO  no audio", 12) == copypasta_key("no audio no   AUDIO", 12) == "no audio no audio"
+    assert copypasta_key("草", 12) is None

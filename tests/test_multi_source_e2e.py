@@ -7,7 +7,7 @@ import contextlib
 import json
 
 import pytest
-from helpers import bot_running, write_recording
+from helpers import bot_running, mood_messages, write_recording
 from test_youtube_e2e import LoopbackYouTube
 from twitch_standin import TwitchStandIn
 from websockets.asyncio.client import connect
@@ -98,8 +98,7 @@ async def test_youtube_and_twitch_in_one_mood_one_ends_the_other_goes_on(tmp_pat
                 await badges_when(page, lambda b: len(b) == 2 and b[1]["rate"] > 0 and b[1]["state"] == "live")
                 async with connect(bot.broadcaster.ws_url) as ws:
                     async with asyncio.timeout(10):
-                        async for frame in ws:
-                            update = json.loads(frame)
+                        async for update in mood_messages(ws):
                             if update["sources"][1]["messages"] >= read_when_youtube_ended + 10:
                                 break
                 assert update["source"]["state"] == "live" and update["source"]["name"] == "youtube+twitch"
@@ -126,8 +125,7 @@ async def test_youtube_and_twitch_in_one_mood_one_ends_the_other_goes_on(tmp_pat
     )
     async with bot_running(replay, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
         async with asyncio.timeout(20):
-            async for frame in ws:
-                update = json.loads(frame)
+            async for update in mood_messages(ws):
                 if update["totals"]["messages"] == len(recorded):
                     break
     assert {s["key"]: s["messages"] for s in update["sources"]} == {YOUTUBE: 12, "twitch:kira": len(recorded) - 12}

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from helpers import mood_messages
 from websockets.asyncio.client import connect
 
 pytestmark = pytest.mark.slow
@@ -45,8 +46,8 @@ async def start_bot(tmp_path, speed=4):
 
 async def frames_until(url, scored, seen):
     async with connect(url) as ws:
-        async for frame in ws:
-            totals = json.loads(frame)["totals"]
+        async for message in mood_messages(ws):
+            totals = message["totals"]
             seen.append((time.monotonic(), totals["scored"]))
             if totals["scored"] >= scored:
                 return

@@ -6,7 +6,7 @@ import copy
 import json
 
 import pytest
-from helpers import bot_running
+from helpers import bot_running, mood_messages
 from websockets.asyncio.client import connect
 from youtube_fakes import LIVE_ID, chat_page, load_json, load_text, read_request
 
@@ -90,8 +90,7 @@ async def test_fake_youtube_to_overlay(bundled_scorer, tmp_path):
         async with bot_running(config, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
             with contextlib.suppress(TimeoutError):  # the asserts below say what was missing
                 async with asyncio.timeout(30):
-                    async for frame in ws:
-                        last = json.loads(frame)
+                    async for last in mood_messages(ws):
                         # Reading ends before scoring does on a busy machine: wait for both.
                         totals = last["totals"]
                         if last["source"]["state"] == "ended" and totals["messages"] == 12 and totals["scored"] >= 11:

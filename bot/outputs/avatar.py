@@ -1,10 +1,10 @@
 """What the avatar gets from chat's mood: moodbot's VTube Studio parameters and their values. Pure.
 
 `avatar_values` is the one place where a mood snapshot becomes parameter values. Each emotion
-parameter reads 1 where the overlay's mood word would say it (`bot.mood.mood_of`): MoodHype at
-"hyped", MoodLaughter at "laughing", MoodSad at "sad". Until the snapshot carries emotion shares
-of its own, hype, love and sad are derived here from what it has (the needle, the two windows'
-rates, the positive share and the laughter share); when it does, only this function changes.
+parameter reads 1 where the overlay's mood word would say it: with a model that reads emotions,
+when 30% of the short window's messages show that feeling ("hyped", "laughing", "wholesome",
+"sad"); with a model that does not, hype, love and sad are derived from what the snapshot has
+(the needle, the two windows' rates, the positive share and the laughter share).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _BURST_RATIO = 1.3  # short-window rate over the long one's
 _MIN_BURST_RATE = 1.0  # messages/s: below this a "burst" is two messages in a quiet chat
 _LAUGHING_SHARE = 0.3
 _SAD_NEEDLE = 0.35
+_FEELING_SHARE = 0.3  # share of the window showing a feeling at which the mood word names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,21 @@ def avatar_values(snapshot: MoodSnapshot, *, busy_chat_rate: float) -> dict[str,
     if short.rate >= _MIN_BURST_RATE and long.rate > 0:
         burst = _clamp((short.rate / long.rate - 1.0) / (_BURST_RATIO - 1.0), 0.0, 1.0)
     laughter = _clamp(short.laughter / _LAUGHING_SHARE, 0.0, 1.0)
-    # Stand-ins until the snapshot has emotion shares: hype is a positive burst, sad a
-    # negative needle, love the positive share of a chat that is neither laughing nor bursting.
+    if short.emotions:
+
+        def feeling(name: str) -> float:
+            return _clamp(short.emotions.get(name, 0.0) / _FEELING_SHARE, 0.0, 1.0)
+
+        return {
+            "MoodValence": needle,
+            "MoodHype": feeling("hype"),
+            "MoodLaughter": max(laughter, feeling("laughter")),
+            "MoodLove": feeling("love"),
+            "MoodSad": feeling("sad"),
+            "ChatRate": min(1.0, short.rate / busy_chat_rate),
+        }
+    # Without emotions: hype is a positive burst, sad a negative needle, love the positive
+    # share of a chat that is neither laughing nor bursting.
     return {
         "MoodValence": needle,
         "MoodHype": _clamp(needle / _HYPED_NEEDLE, 0.0, 1.0) * burst,

@@ -104,6 +104,7 @@
     shares: ".mb-shares",
     sources: ".mb-sources",
     status: ".mb-status",
+    emotions: ".mb-emotions",
   };
 
   // Viewers see only the mood. The status line (the chat source's state, message counts) is for
@@ -179,6 +180,7 @@
     reactions: $(".mb-reactions"),
     sources: $(".mb-sources"),
     status: $(".mb-status"),
+    emotions: $(".mb-emotions"),
     statusText: $(".mb-status-text"),
     statusExtra: $(".mb-status-extra"),
   };
@@ -473,6 +475,51 @@
     for (const stale of existing.values()) stale.remove();
   }
 
+  // ---------- emotion chips: what chat feels, under the gauge ----------
+
+  const feelings = window.MOODBOT_EMOTIONS || { feelings: [] };
+  const feelingText = feelings[options.lang] || { names: {}, moods: {} };
+  const MAX_EMOTIONS = 3;
+  const MIN_EMOTION_SHARE = 0.1; // a feeling shown by fewer than 1 in 10 counted messages is left out
+  // The mood words that come from emotions ("Chat is wholesome"), beside the overlay's own.
+  for (const [mood, label] of Object.entries(feelingText.moods)) {
+    if (!(mood in text.moods)) text.moods[mood] = label;
+  }
+
+  function createEmotionChip(emotion) {
+    const chip = document.createElement("span");
+    chip.className = "mb-emotion";
+    chip.dataset.emotion = emotion;
+    for (const part of ["mb-emotion-name", "mb-emotion-share"]) {
+      const span = document.createElement("span");
+      span.className = part;
+      chip.appendChild(span);
+    }
+    chip.querySelector(".mb-emotion-name").textContent = feelingText.names[emotion] || emotion;
+    return chip;
+  }
+
+  // The strongest feelings of the short window, strongest first. The row appears with the first
+  // emotions (a model without them never shows it) and then stays, so the card does not jump.
+  function renderEmotions(emotions) {
+    const shares = emotions && typeof emotions === "object" ? emotions : {};
+    const wanted = feelings.feelings
+      .filter((emotion) => isNumber(shares[emotion]) && shares[emotion] >= MIN_EMOTION_SHARE)
+      .sort((a, b) => shares[b] - shares[a])
+      .slice(0, MAX_EMOTIONS);
+    if (Object.keys(shares).length) el.emotions.dataset.active = "";
+    const existing = new Map();
+    for (const chip of el.emotions.children) existing.set(chip.dataset.emotion, chip);
+    wanted.forEach((emotion, index) => {
+      let chip = existing.get(emotion);
+      existing.delete(emotion);
+      if (!chip) chip = createEmotionChip(emotion);
+      if (el.emotions.children[index] !== chip) el.emotions.insertBefore(chip, el.emotions.children[index] || null);
+      chip.querySelector(".mb-emotion-share").textContent = Math.round(shares[emotion] * 100) + "%";
+    });
+    for (const stale of existing.values()) stale.remove();
+  }
+
   // ---------- sparkline ----------
 
   let history = []; // [unixSeconds, needle] pairs, oldest first
@@ -548,6 +595,7 @@
   // ---------- messages ----------
 
   function applyMessage(msg) {
+    if (msg.type === "event") return; // events are for the streamer's dashboard, not the stream
     if (msg.type === "snapshot") seedHistory(msg.history);
 
     if (isNumber(msg.needle)) {
@@ -565,6 +613,7 @@
       renderRate(short.rate);
       renderShares(short.shares);
       renderReactions(short.reactions);
+      renderEmotions(short.emotions);
     }
 
     renderSources(msg.sources);

@@ -190,7 +190,10 @@ async def _bot_speed(options: BenchOptions, scorer: ModelScorer, total: int, sco
 
         async with connect(bot.broadcaster.ws_url) as ws:
             async for frame in ws:
-                totals = json.loads(frame)["totals"]
+                message = json.loads(frame)
+                if message["type"] == "event":  # hype, laughter... in the sample chat
+                    continue
+                totals = message["totals"]
                 if totals["scored"] + totals["failed"] >= scorable:
                     finished_at.append(time.monotonic())
                     done.set()
@@ -290,7 +293,8 @@ async def _cold_start(options: BenchOptions) -> dict[str, float]:
         url = await asyncio.wait_for(_overlay_url(process), 120)
         async with connect(url.replace("http://", "ws://") + "ws") as ws:
             async for frame in ws:
-                if json.loads(frame)["totals"]["scored"] > 0:
+                message = json.loads(frame)
+                if message["type"] != "event" and message["totals"]["scored"] > 0:
                     break
         cold = time.monotonic() - started
         memory = rss_mb(process.pid)
