@@ -39,7 +39,10 @@ async def frames(ws, until, seconds=20):
     seen = []
     async with asyncio.timeout(seconds):
         async for frame in ws:
-            seen.append(json.loads(frame))
+            message = json.loads(frame)
+            if message["type"] == "event":  # events carry no figures
+                continue
+            seen.append(message)
             if until(seen[-1]):
                 return seen
     return seen

@@ -363,7 +363,7 @@ async def test_full_session_over_a_replay(tmp_path, bundled_scorer):
             await until(lambda: live(bot.avatar), timeout=10, what="live")
             deadline = time.monotonic() + 17
             while time.monotonic() < deadline:
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                frame = await next_mood(ws)
                 needles.append((time.monotonic(), frame["needle"]))
             assert frame["outputs"] == {"vtube_studio": {"state": "live", "detail": ""}}
             assert "| vts live" in bot.status_line()
@@ -398,16 +398,16 @@ async def test_vts_trouble_never_disturbs_the_overlay(tmp_path, bundled_scorer):
         ),
     )
     async with bot_running(config, bundled_scorer) as bot, connect(bot.broadcaster.ws_url) as ws:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        frame = await next_mood(ws)
         while frame["outputs"]["vtube_studio"]["state"] != "reconnecting":
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            frame = await next_mood(ws)
         assert "not reachable" in frame["outputs"]["vtube_studio"]["detail"]
         async with VTSStandIn(port=port, decision="deny"):
             while frame["outputs"]["vtube_studio"]["state"] != "off":
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                frame = await next_mood(ws)
         seen = frame["totals"]["messages"]
         while frame["totals"]["messages"] <= seen:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            frame = await next_mood(ws)
         assert frame["outputs"]["vtube_studio"]["state"] == "off"
         assert "vts off (access denied" in bot.status_line()
 
@@ -428,3 +428,11 @@ async def test_the_measurement_script_runs():
     assert result["events_fired"] >= 2 and result["hotkeys_sent"] == result["events_fired"]
     assert result["burst_of_20_hype_events_sent"] == 1
     assert result["vts_errors"] == []
+
+
+async def next_mood(ws) -> dict:
+    """The next snapshot or update message of the overlay's websocket (event messages are passed over)."""
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if message["type"] != "event":
+            return message

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.helpers import start_moodbot, write_recording
+from tests.helpers import mood_messages, start_moodbot, write_recording
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -142,8 +142,8 @@ async def test_moodbot_run_from_the_installed_wheel(installed, tmp_path):
         url = ready.decode().split()[2]
         async with connect(url.replace("http://", "ws://") + "ws") as ws:
             async with asyncio.timeout(120):
-                async for frame in ws:
-                    if json.loads(frame)["totals"]["scored"] >= 60:
+                async for message in mood_messages(ws):
+                    if message["totals"]["scored"] >= 60:
                         break
         process.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(process.wait(), 60)
