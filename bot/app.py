@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sys
 import time
@@ -308,8 +309,9 @@ async def run_bot(
                 if bot.avatar:
                     tasks.create_task(bot.avatar.run())
                 if scorer is None:
-                    log.info("loading model %s (%s)", config.model.path, config.model.backend)
-                    scorer = await asyncio.to_thread(load_scorer, config.model)
+                    log.info("loading model %s (backend %s)", config.model.path, config.model.backend)
+                    cache = config.files.data_folder() / "onnx"
+                    scorer = await asyncio.to_thread(functools.partial(load_scorer, config.model, cache=cache))
                 bot.worker = workers.enter_context(_make_worker(bot, scorer, changed))
                 tasks.create_task(bot.worker.run())
                 if announce:

@@ -25,6 +25,7 @@ log = logging.getLogger("bot")
 
 DEFAULT_TRAIN = Path("data/build/train.tsv")
 DEFAULT_DEV = Path("data/build/dev.tsv")
+BACKENDS = ["auto", "torch", "onnx", "onnx-int8"]  # model.backend's choices (config.ModelConfig)
 _VOD_HELP = "the video the moment links open: a YouTube or Twitch VOD URL or id (default: the session's YouTube video)"
 
 
@@ -70,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="bundled, a model folder or a hub id")
     p.add_argument(
         "--backend",
-        choices=["torch", "onnx", "onnx-int8"],
-        help="how the model runs (default torch; onnx needs `moodbot export-onnx`)",
+        choices=BACKENDS,
+        help="how the model runs (default auto: ONNX int8 where it gives fp32's answers, else fp32, else torch)",
     )
     p.add_argument("--host", help="address to serve the overlay on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to serve the overlay on (default 8765)")
@@ -122,9 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--backend",
-        choices=["torch", "onnx", "onnx-int8"],
-        default="torch",
-        help="torch (default), or an ONNX export's fp32 or int8 file (onnx-int8 also reports agreement with fp32)",
+        choices=BACKENDS,
+        default="auto",
+        help="auto (default: what `moodbot run` uses), torch, onnx or onnx-int8 (int8 also reports agreement with fp32)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_eval)
@@ -132,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("bench", help="measure what this machine can take (model, flow, latency, overload)")
     p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
     p.add_argument("--model", help="bundled, a model folder or a hub id")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="model backend to measure")
+    p.add_argument("--backend", choices=BACKENDS, help="model backend to measure (default: the config's, auto)")
     p.add_argument("--chat", type=Path, help="recorded chat whose lines are used (default: the bundled sample)")
     p.add_argument("--latency-seconds", type=float, default=20.0)
     p.add_argument("--overload-seconds", type=float, default=30.0)
@@ -168,14 +169,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
     p.add_argument("--dir", type=Path, help="where to write the session and report (default: history.dir)")
     p.add_argument("--model", help="bundled, a model folder or a hub id")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="how the model runs")
+    p.add_argument("--backend", choices=BACKENDS, help="how the model runs (default auto)")
     p.add_argument("--vod", help=_VOD_HELP)
     p.set_defaults(handler=_analyze)
 
     p = commands.add_parser("export-onnx", help="export a model to ONNX (fp32 and int8) for the onnx backends")
     p.add_argument("--model", default="bundled", help="bundled (default) or a model folder")
     p.add_argument("--out", type=Path, default=Path("models/onnx"), help="folder to write (default models/onnx)")
-    p.add_argument("--no-int8", action="store_true", help="skip the int8 quantisation")
+    int8 = p.add_mutually_exclusive_group()
+    int8.add_argument("--no-int8", action="store_true", help="skip the int8 quantisation")
+    int8.add_argument("--no-fp32", action="store_true", help="keep only the int8 file (fp32 is made to check it)")
+    p.add_argument(
+        "--check",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a CSV/TSV of chat lines to measure int8's agreement with fp32 on, beside the sample chat (repeatable)",
+    )
     p.set_defaults(handler=_export_onnx)
 
     p = commands.add_parser("data", help="rebuild the training data from the downloaded archives")
@@ -421,17 +432,17 @@ def _eval(args: argparse.Namespace) -> int:
     if scorer.emotion_labels:
         tags = [[e for e in EMOTIONS if (s.emotions or {}).get(e, 0.0) >= 0.5] for s in scored]
         emotions = evaluate_emotions(examples, tags)
-    if args.backend == "onnx-int8":  # quantisation must not change the answers
+    if scorer.backend == "onnx-int8":  # quantisation must not change the answers
         fp32 = load_scorer(dataclasses.replace(config, backend="onnx")).predict(texts)
         extra["agreement_with_fp32"] = agreement(predicted, fp32)
     if args.json:
-        out = {"model": args.model, "backend": args.backend, **report.to_json(), **extra}
+        out = {"model": args.model, "backend": scorer.backend, **report.to_json(), **extra}
         if emotions:
             out["emotions"] = {name: e.to_json() for name, e in emotions.items()}
         out["baseline"] = {"name": "vader", **baseline.to_json()}
         print(json.dumps(out))
         return 0
-    print(format_report(f"{args.model} ({args.backend})", report, baseline))
+    print(format_report(f"{args.model} ({scorer.backend})", report, baseline))
     print(
         f"\ncalibration: ECE {extra['ece']:.3f} with temperature {extra['temperature']:.2f} "
         f"(uncalibrated {extra['ece_uncalibrated']:.3f}), 10 bins"
@@ -562,11 +573,20 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _export_onnx(args: argparse.Namespace) -> int:
-    from .tools.onnx_export import export_onnx
+    from .scoring.onnx_export import export_onnx, read_export
+    from .tools.examples import read_examples
 
-    for path in export_onnx(args.model, args.out, quantize=not args.no_int8):
+    check = {str(path): [ex.text for ex in read_examples(path)] for path in args.check}
+    written = export_onnx(args.model, args.out, quantize=not args.no_int8, keep_fp32=not args.no_fp32, check=check)
+    for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    print(f"use it with model.path: {args.out} and model.backend: onnx or onnx-int8 in config.yaml")
+    int8 = (read_export(args.out) or {}).get("int8")
+    if int8:
+        verdict = "meets" if int8["meets_bar"] else "falls short of"
+        bar = f"{int8['bar']:.0%} of fp32's labels on every set of {int8['bar_min_lines']}+ lines"
+        print(f"int8 {verdict} the bar ({bar}): auto will use", end=" ")
+        print("int8" if int8["meets_bar"] else "fp32")
+    print(f"use it with model.path: {args.out} (model.backend: auto picks the file)")
     return 0
 
 

@@ -154,7 +154,7 @@ class ModelConfig:
 
     path: str = "bundled"
     label_map: dict[str, str] = field(default_factory=dict)
-    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     device: str = "cpu"
     max_length: int = 64
     threads: int | None = None
@@ -171,7 +171,7 @@ class WorkerConfig:
 
     queue_size: int = 2000
     batch_size: int = 32
-    max_wait_ms: int = 50
+    max_wait_ms: int = 150
 
     def __post_init__(self) -> None:
         _check_range(self.queue_size, 1, 1_000_000, "worker.queue_size")

@@ -60,10 +60,12 @@ def toy_examples():
 
 @pytest.fixture(scope="session")
 def bundled_scorer():
-    """The real bundled model, loaded once for the tests that run the whole flow."""
-    from bot.scoring.torch_backend import TorchScorer
+    """The real bundled model as `moodbot run` loads it by default (its int8 file through ONNX
+    Runtime), loaded once for the tests that run the whole flow."""
+    from bot.config import ModelConfig
+    from bot.scoring import load_scorer
 
-    return TorchScorer("bundled")
+    return load_scorer(ModelConfig())
 
 
 @pytest.fixture
@@ -98,7 +100,12 @@ async def chromium():
 
 @pytest.fixture(scope="session")
 def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
-    """A tiny 3-class model trained on the toy lines: fast stand-in where the model's quality does not matter."""
+    """A tiny 3-class model trained on the toy lines: fast stand-in where the model's quality does not matter.
+
+    Like the bundled model, it holds its own ONNX files, so `moodbot run` on it scores with int8 at
+    once (`plain_model` is the same model without them, for the tests of the first-use build).
+    """
+    from bot.scoring.onnx_export import export_onnx
     from bot.tools.examples import Example
     from bot.tools.training import TrainConfig, train
 
@@ -111,6 +118,18 @@ def tiny_classifier(tiny_base, tmp_path_factory) -> Path:
         examples,
         progress=False,
     )
+    export_onnx(str(out), out)
+    return out
+
+
+@pytest.fixture
+def plain_model(tiny_classifier, tmp_path) -> Path:
+    """The tiny classifier's folder as `moodbot train` writes it: no ONNX files yet."""
+    out = tmp_path / "plain-model"
+    out.mkdir()
+    for path in tiny_classifier.iterdir():
+        if path.suffix != ".onnx" and path.name != "export.json":
+            (out / path.name).write_bytes(path.read_bytes())
     return out
 
 

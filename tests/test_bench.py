@@ -1,6 +1,7 @@
 """`moodbot bench` runs and prints the documented figures (on a tiny model: shape, not speed)."""
 
 import json
+import os
 
 import pytest
 from helpers import write_recording
@@ -34,6 +35,7 @@ def test_bench_json_shape(tiny_classifier, tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     for key in ("raw_msgs_per_s", "naive_msgs_per_s", "bot_msgs_per_s", "latency_ms", "offered_msgs_per_s", "overload"):
         assert key in result
+    assert result["distinct_lines"] == 3  # "so good", "hate it", "what time", 60 times each
     assert set(result["latency_ms"]) == {"p50", "p95", "p99"}
     assert {"offered", "processed", "dropped", "max_queue", "rss_mb_start", "rss_mb_end", "latency_ms_p95"} <= set(
         result["overload"]
@@ -41,6 +43,9 @@ def test_bench_json_shape(tiny_classifier, tmp_path, capsys):
     assert result["overload"]["max_queue"] <= result["overload"]["queue_size"]
     assert result["bot_msgs_per_s"] > 0 and result["raw_msgs_per_s"] > 0
     assert result["bot_dropped"] == 0  # the flow's figure reads a recording, which waits for the model
+    assert result["bot_cpu_ms_per_1000_msgs"] > 0
+    cpu = result["cpu_at_streamer_rate"]
+    assert cpu["offered_msgs_per_s"] == 30 and 0 < cpu["cpu_percent_of_one_core"] < 100 * (os.cpu_count() or 1)
 
 
 def test_bench_table_and_cold_start(tiny_classifier, tmp_path, capsys):

@@ -50,11 +50,12 @@ def test_model_that_fails_to_load_at_run(tmp_path, capsys):
     assert err[-1].startswith(f"moodbot: error: could not load model '{tmp_path}'")
 
 
-def test_onnx_backend_on_a_folder_never_exported(tiny_classifier, capsys):
-    """`--backend onnx-int8` on a plain model folder says how to export it."""
-    assert main(["run", "--model", str(tiny_classifier), "--backend", "onnx-int8", "--port", "0"]) == 2
+def test_onnx_backend_on_a_folder_that_cannot_be_exported(tmp_path, capsys):
+    """`--backend onnx-int8` on a folder that holds no loadable model stops with one line naming it."""
+    (tmp_path / "config.json").write_text("{not json", encoding="utf-8")
+    assert main(["run", "--model", str(tmp_path), "--backend", "onnx-int8", "--port", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("moodbot: error:") and "moodbot export-onnx" in err[-1]
+    assert err[-1].startswith("moodbot: error:") and str(tmp_path) in err[-1] and "export" in err[-1]
 
 
 class EndsAtOnce:

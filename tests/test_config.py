@@ -55,7 +55,10 @@ model:
         ("server:\n  port: eighty\n", "server.port: must be a whole number (got 'eighty')"),
         ("server:\n  port: 70000\n", "server.port: must be 0..65535 (got 70000)"),
         ("worker:\n  batch_size: true\n", "worker.batch_size: must be a whole number (got True)"),
-        ("model:\n  backend: tensorflow\n", "model.backend: must be one of torch, onnx, onnx-int8 (got 'tensorflow')"),
+        (
+            "model:\n  backend: tensorflow\n",
+            "model.backend: must be one of auto, torch, onnx, onnx-int8 (got 'tensorflow')",
+        ),
         (
             "mood:\n  short_window: 60\n  long_window: 30\n",
             "mood.long_window: must be at least mood.short_window (got 30.0)",

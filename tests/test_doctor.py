@@ -88,7 +88,7 @@ async def test_problems_are_crosses_with_what_to_do(tmp_path):
     assert "[X] cannot reach http://127.0.0.1:" in text
     assert "-> check the internet connection" in text
     assert "[X] cannot write to" in text and "-> set files.data_dir in config.yaml" in text
-    assert f"[X] model {tmp_path / 'no model here'} (torch): model" in text
+    assert f"[X] model {tmp_path / 'no model here'} (auto): model" in text
     assert "-> set model.path in config.yaml" in text
     assert lines[-1] == "4 problems found"
 

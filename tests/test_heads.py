@@ -7,11 +7,11 @@ from conftest import NEGATIVE, NEUTRAL, POSITIVE
 
 from bot.scoring.heads import CALIBRATION_FILE, EMOTION_HEAD_FILE, Calibration
 from bot.scoring.onnx_backend import OnnxScorer
+from bot.scoring.onnx_export import export_onnx
 from bot.scoring.sentiment import EMOTIONS
 from bot.scoring.torch_backend import TorchScorer
 from bot.tools.calibration import expected_calibration_error, fit_temperature, fit_thresholds
 from bot.tools.examples import Example
-from bot.tools.onnx_export import export_onnx
 from bot.tools.training import TrainConfig, train
 
 

@@ -16,6 +16,7 @@ LIVE_MODULES = [
     "bot.scoring",
     "bot.scoring.torch_backend",
     "bot.scoring.onnx_backend",
+    "bot.scoring.auto",
 ]
 
 
@@ -43,3 +44,17 @@ def test_the_command_line_starts_without_model_libraries():
     """`moodbot --help` and `moodbot report --help` load neither torch nor transformers (they start in well under a second)."""
     loaded = loaded_after("import bot.cli\nbot.cli._parser()")
     assert not loaded & {"torch", "transformers", "onnxruntime", "matplotlib", "numpy"}
+
+
+def test_the_onnx_path_scores_chat_without_torch():
+    """The bundled model through model.backend: auto scores chat with onnxruntime and tokenizers
+    alone: neither torch nor transformers is imported (half a gigabyte and seconds of start-up)."""
+    loaded = loaded_after(
+        "from bot.config import ModelConfig\n"
+        "from bot.scoring import load_scorer\n"
+        "scorer = load_scorer(ModelConfig())\n"
+        "assert scorer.backend == 'onnx-int8', scorer.backend\n"
+        "assert scorer.score(['草', 'no audio??'])[0].emotions"
+    )
+    assert "onnxruntime" in loaded
+    assert not loaded & {"torch", "transformers"}

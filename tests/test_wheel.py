@@ -20,7 +20,7 @@ from tests.helpers import mood_messages, start_moodbot, write_recording
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_WHEEL_MB = 60
+MAX_WHEEL_MB = 100  # PyPI's default limit per file; the model's fp16 weights and its int8 file are most of it
 
 
 def wheelhouse() -> list[str]:
@@ -57,6 +57,8 @@ def test_the_wheel_carries_the_model_and_the_overlay(wheel):
         "bot/assets/model/config.json",
         "bot/assets/model/tokenizer.json",
         "bot/assets/model/tokenizer_config.json",
+        "bot/assets/model/model.int8.onnx",
+        "bot/assets/model/export.json",
         "bot/assets/sample_chat.jsonl",
         "bot/overlay/index.html",
         "bot/overlay/overlay.js",

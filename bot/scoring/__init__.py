@@ -5,20 +5,35 @@ lookup.py         `bundled`, `minilm`, a folder or a hub id → what `from_pretr
 sentiment.py      any label scheme → `Sentiment` (valence and three class shares)
 base.py           `Scorer` (what the worker needs) and `ModelScorer` (what backends share)
 torch_backend.py  transformers + torch
-onnx_backend.py   ONNX Runtime, fp32 or int8
+onnx_backend.py   ONNX Runtime, fp32 or int8 (no torch)
+onnx_export.py    a model's ONNX files, and how often int8 gives fp32's answers
+auto.py           `model.backend: auto`: which backend, and where the ONNX files are
 """
 
 from __future__ import annotations
 
-from ..config import ModelConfig
+import logging
+from pathlib import Path
+
+from ..config import FilesConfig, ModelConfig
 from .base import ModelScorer, Scorer
 from .sentiment import Sentiment
 
 __all__ = ["ModelScorer", "Scorer", "Sentiment", "load_scorer"]
 
+log = logging.getLogger(__name__)
 
-def load_scorer(config: ModelConfig) -> ModelScorer:
-    """Load the model the config names (blocking: call it from a thread)."""
+
+def load_scorer(config: ModelConfig, *, cache: Path | None = None) -> ModelScorer:
+    """Load the model the config names (blocking: call it from a thread).
+
+    `cache` is where ONNX files built on first use go (default: the data folder's `onnx`).
+    """
+    from .auto import choose_backend
+
+    choice = choose_backend(config, cache or FilesConfig().data_folder() / "onnx")
+    log.info("model %s: %s", config.path, choice.why)
+    config = choice.model
     if config.backend.startswith("onnx"):
         from .onnx_backend import OnnxScorer
 

@@ -11,6 +11,7 @@ logits of one padded chunk.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -21,6 +22,8 @@ from .normalize import normalize
 from .sentiment import EMOTIONS, LabelScheme, Sentiment
 
 __all__ = ["ModelScorer", "Scorer", "default_threads", "padded_chunks"]
+
+_REMEMBERED = 4096  # distinct lines whose results are kept (a few hundred KB)
 
 
 class Scorer(Protocol):
@@ -60,6 +63,8 @@ class ModelScorer:
     Blocking and CPU-heavy: the bot calls `score` from its worker thread, never the event loop.
     """
 
+    backend: str  # "torch", "onnx" or "onnx-int8": what model.backend: auto chose
+
     def __init__(
         self,
         model_config: Any,
@@ -81,6 +86,7 @@ class ModelScorer:
         self.max_length = max_length
         self.chunk_size = chunk_size
         self.pad_id: int = tokenizer.pad_token_id or 0
+        self._remembered: OrderedDict[tuple[str, bool], Sentiment] = OrderedDict()
 
     def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The raw logits of one padded chunk: sentiment (rows, labels), emotions (rows, EMOTIONS) or None."""
@@ -91,32 +97,49 @@ class ModelScorer:
         return normalize(text, lowercase=self.lowercase) or text.strip() or "."
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        return self.tokenizer([self.normalize(t) for t in texts], truncation=True, max_length=self.max_length)[
-            "input_ids"
-        ]
+        return self._encode([self.normalize(t) for t in texts])
+
+    def _encode(self, lines: Sequence[str]) -> list[list[int]]:
+        return self.tokenizer(list(lines), truncation=True, max_length=self.max_length)["input_ids"]
 
     def probabilities(self, texts: Sequence[str], *, calibrated: bool = True) -> list[list[float]]:
         """The model's probability for each label (in `self.labels` order), per line."""
-        return [sentiment for sentiment, _ in self._run(texts, calibrated)]
+        return [sentiment for sentiment, _ in self._run([self.normalize(t) for t in texts], calibrated)]
 
     def score(self, texts: Sequence[str], *, calibrated: bool = True) -> list[Sentiment]:
-        """Score raw chat lines; one `Sentiment` each, in order."""
+        """Score raw chat lines; one `Sentiment` each, in order.
+
+        Chat repeats itself (草, KEKW, 8888, a copypasta), a flood most of all: a line read the
+        same way as one of the last `_REMEMBERED` distinct lines gets that line's result without
+        running the model again.
+        """
         if not texts:
             return []
-        results = []
-        for sentiment, emotions in self._run(texts, calibrated):
+        lines = [(self.normalize(t), calibrated) for t in texts]
+        fresh: dict[tuple[str, bool], Sentiment] = {}
+        new = [key for key in dict.fromkeys(lines) if key not in self._remembered]
+        for key, (sentiment, emotions) in zip(new, self._run([line for line, _ in new], calibrated)):
             result = self.scheme.sentiment(dict(zip(self.labels, sentiment)))
             if emotions is not None:
                 result = result.with_emotions(dict(zip(self.emotion_labels, emotions)))
+            fresh[key] = result
+        results = []
+        for key in lines:
+            result = fresh.get(key) or self._remembered[key]
+            self._remembered[key] = result
+            self._remembered.move_to_end(key)
             results.append(result)
+        while len(self._remembered) > _REMEMBERED:
+            self._remembered.popitem(last=False)
         return results
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The class (negative / neutral / positive) of each line."""
         return [s.label for s in self.score(texts)]
 
-    def _run(self, texts: Sequence[str], calibrated: bool) -> list[tuple[list[float], list[float] | None]]:
-        ids = self.token_ids(texts)
+    def _run(self, lines: Sequence[str], calibrated: bool) -> list[tuple[list[float], list[float] | None]]:
+        """Probabilities and emotions of lines already normalised."""
+        ids = self._encode(lines)
         out: list[tuple[list[float], list[float] | None]] = [([], None) for _ in ids]
         temperature = self.calibration.temperature if calibrated else 1.0
         shift = np.array([self.calibration.emotion_shift(label) for label in self.emotion_labels], dtype=np.float32)

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 class TorchScorer(ModelScorer):
     """Scores raw chat lines with a transformers model in torch."""
 
+    backend = "torch"
+
     def __init__(
         self,
         model: str = "bundled",

@@ -6,10 +6,13 @@ Figures (all on the bundled sample chat's lines):
 - naive_msgs_per_s: `pipeline(...)` called once per message;
 - torch_raw_msgs_per_s, raw_vs_torch (ONNX backends only): the raw figure of the torch model
   the export came from, and how much faster the ONNX backend is;
+- distinct_lines: how many of the lines differ once normalised (the flow scores a repeat once);
 - bot_msgs_per_s: the real flow, replay at full speed → queue → worker → aggregator →
   broadcaster with a websocket client connected, from first message in to last frame out;
   bot_dropped: messages it dropped (0: a recording waits for the model, with the configured queue);
 - latency_ms: queue entry → first websocket frame counting the message, at a steady load;
+- bot_cpu_ms_per_1000_msgs: CPU time (user+sys) the flow spent per 1,000 messages at full speed;
+- cpu_at_streamer_rate: the share of one core the flow takes at 30 msg/s offered (a busy stream);
 - overload: offered at 10x what the bot sustains: what was processed, dropped, queued, memory;
 - rss_mb and cold_start_s: of a real `moodbot run` process, to its first frame with a mood.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -37,6 +41,7 @@ from ..config import AppConfig, HistoryConfig, ModelConfig, SourceConfig
 from ..errors import MoodbotError
 from ..latency import percentile
 from ..scoring import ModelScorer, load_scorer
+from ..scoring.base import padded_chunks
 from ..scoring.torch_backend import TorchScorer
 from ..sources import SAMPLE_CHAT
 from ..sources.replay import ReplaySource
@@ -56,6 +61,7 @@ class BenchOptions:
     chat: Path = SAMPLE_CHAT
     naive_messages: int = 300
     offered_msgs_per_s: float = 50.0
+    streamer_msgs_per_s: float = 30.0  # a busy stream's chat, for the CPU share it costs
     latency_seconds: float = 20.0
     overload_factor: float = 10.0
     overload_seconds: float = 30.0
@@ -97,33 +103,39 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     texts = [m.text for m in messages if m.text.strip()]
     result: dict[str, Any] = {
         "model": options.config.model.path,
-        "backend": options.config.model.backend,
         "messages": len(texts),
         "cpus": os.cpu_count(),
     }
     if options.cold_start:
         result.update(await _cold_start(options))
-    scorer = await asyncio.to_thread(load_scorer, options.config.model)
+    cache = options.config.files.data_folder() / "onnx"
+    scorer = await asyncio.to_thread(functools.partial(load_scorer, options.config.model, cache=cache))
+    result["backend"] = scorer.backend
+    # The flow scores a repeated line once (the raw figure does not): say how much the chat repeats.
+    result["distinct_lines"] = len({scorer.normalize(text) for text in texts})
     result["rss_mb_in_bench"] = round(rss_mb(), 1)
     raw, batch = await asyncio.to_thread(_raw_speed, scorer, texts)
     result["raw_msgs_per_s"], result["raw_batch_size"] = round(raw, 1), batch
     if isinstance(scorer, TorchScorer):
         torch_model = scorer
     else:  # an ONNX backend: against the torch model it was exported from
-        torch_model = await asyncio.to_thread(_torch_twin, options.config.model)
+        torch_model = await asyncio.to_thread(_torch_twin, options.config.model, scorer)
         torch_raw, _ = await asyncio.to_thread(_raw_speed, torch_model, texts)
         result["torch_raw_msgs_per_s"] = round(torch_raw, 1)
         result["raw_vs_torch"] = round(raw / torch_raw, 2)
     result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
     del torch_model
+    cpu_before = time.process_time()
     bot_speed, result["bot_dropped"] = await _bot_speed(options, scorer, len(messages), len(texts))
     result["bot_msgs_per_s"] = round(bot_speed, 1)
+    result["bot_cpu_ms_per_1000_msgs"] = round((time.process_time() - cpu_before) * 1e6 / len(messages))
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
     if result["naive_msgs_per_s"]:
         result["bot_vs_naive"] = round(result["bot_msgs_per_s"] / result["naive_msgs_per_s"], 2)
     latency = await _steady_latency(options, scorer, texts)
     result["offered_msgs_per_s"] = options.offered_msgs_per_s
     result["latency_ms"] = latency
+    result["cpu_at_streamer_rate"] = await _cpu_at(options, scorer, texts)
     result["overload"] = await _overload(options, scorer, texts, result["bot_msgs_per_s"])
     return result
 
@@ -136,8 +148,8 @@ def _raw_speed(scorer: ModelScorer, texts: Sequence[str]) -> tuple[float, int]:
     """Messages/s of tokenizer + forward alone (batches padded as they come), at the best batch size."""
 
     def forward(batch: list[str]) -> None:
-        enc = scorer.tokenizer(batch, padding=True, truncation=True, max_length=scorer.max_length, return_tensors="np")
-        scorer.forward(enc["input_ids"], enc["attention_mask"])
+        for _, input_ids, mask in padded_chunks(scorer.token_ids(batch), len(batch), scorer.pad_id):
+            scorer.forward(input_ids, mask)
 
     forward(list(texts[:16]))  # the first call pays one-off costs
     best = (0.0, 0)
@@ -149,10 +161,11 @@ def _raw_speed(scorer: ModelScorer, texts: Sequence[str]) -> tuple[float, int]:
     return best
 
 
-def _torch_twin(config: ModelConfig) -> TorchScorer:
-    from .onnx_export import exported_from
+def _torch_twin(config: ModelConfig, scorer: ModelScorer) -> TorchScorer:
+    from ..scoring.onnx_export import exported_from
 
-    twin = load_scorer(dataclasses.replace(config, path=exported_from(config.path), backend="torch"))
+    folder = getattr(scorer, "folder", config.path)
+    twin = load_scorer(dataclasses.replace(config, path=exported_from(str(folder)), backend="torch"))
     assert isinstance(twin, TorchScorer)
     return twin
 
@@ -226,6 +239,21 @@ async def _steady_latency(options: BenchOptions, scorer: ModelScorer, texts: Seq
     bot = await _under_load(options, scorer, source)
     samples = _after_warmup(bot)
     return {f"p{p}": _ms(percentile(samples, p)) for p in (50, 95, 99)}
+
+
+async def _cpu_at(options: BenchOptions, scorer: ModelScorer, texts: Sequence[str]) -> dict[str, float]:
+    """The share of one core the whole flow takes at a busy stream's pace (user+sys of this process,
+    the load generator and the overlay client included: an upper bound)."""
+    source = PacedSource(texts, options.streamer_msgs_per_s, options.latency_seconds)
+    wall, cpu = time.monotonic(), time.process_time()
+    await _under_load(options, scorer, source)
+    wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+    return {
+        "offered_msgs_per_s": options.streamer_msgs_per_s,
+        "seconds": round(wall, 1),
+        "cpu_percent_of_one_core": round(100 * cpu / wall, 1),
+        "cpu_ms_per_1000_msgs": round(cpu * 1e6 / max(source.offered, 1)),
+    }
 
 
 async def _overload(
@@ -317,9 +345,11 @@ def format_bench(result: dict[str, Any]) -> str:
     """The figures as a table a streamer can read."""
     o = result["overload"]
     lat = result["latency_ms"]
+    cpu = result["cpu_at_streamer_rate"]
     rows = [
         ("model", f"{result['model']} ({result['backend']}), {result['cpus']} CPUs"),
         ("raw model", f"{result['raw_msgs_per_s']:.0f} msg/s (tokenizer + forward, batch {result['raw_batch_size']})"),
+        ("chat", f"{result['messages']} lines, {result['distinct_lines']} distinct (the flow scores a repeat once)"),
         *(
             [
                 (
@@ -334,7 +364,12 @@ def format_bench(result: dict[str, Any]) -> str:
         (
             "moodbot flow",
             f"{result['bot_msgs_per_s']:.0f} msg/s  = {result['bot_vs_raw']:.2f}x raw, {result.get('bot_vs_naive', 0):.1f}x naive, "
-            f"{result['bot_dropped']} dropped",
+            f"{result['bot_dropped']} dropped, {result['bot_cpu_ms_per_1000_msgs']} ms CPU per 1,000 messages",
+        ),
+        (
+            "busy stream",
+            f"{cpu['cpu_percent_of_one_core']:.1f}% of one core at {cpu['offered_msgs_per_s']:.0f} msg/s "
+            f"({cpu['cpu_ms_per_1000_msgs']} ms CPU per 1,000 messages)",
         ),
         (
             "latency",

@@ -87,7 +87,7 @@ async def run_doctor(config: AppConfig, *, config_path: Path | None, out: TextIO
     show(check_port(config.server, bind_error))
     show(await check_overlay(config.server, port_free=bind_error is None))
     show(await check_youtube(config.youtube))
-    show(await asyncio.to_thread(check_model, config.model))
+    show(await asyncio.to_thread(check_model, config.model, config.files.data_folder() / "onnx"))
     print("all good" if not failed else f"{failed} problem{'s' if failed > 1 else ''} found", file=out, flush=True)
     return 1 if failed else 0
 
@@ -242,14 +242,14 @@ def _site_name(base_url: str) -> str:
     return "YouTube" if host == "youtube.com" or host.endswith(".youtube.com") else base_url
 
 
-def check_model(model: ModelConfig) -> Check:
+def check_model(model: ModelConfig, cache: Path | None = None) -> Check:
     """The model loads and scores chat lines; how long loading takes and how many lines a second it scores."""
     from ..scoring import load_scorer
 
     name = f"model {model.path} ({model.backend})"
     started = time.monotonic()
     try:
-        scorer = load_scorer(model)
+        scorer = load_scorer(model, cache=cache)
         loaded = time.monotonic() - started
         first = scorer.score(_SAMPLE_LINES[:1])[0]
         lines = _SAMPLE_LINES * 4
@@ -258,12 +258,13 @@ def check_model(model: ModelConfig) -> Check:
         rate = len(lines) / max(time.monotonic() - started, 1e-6)
     except MoodbotError as exc:
         return Check(False, f"{name}: {exc}", "set model.path in config.yaml to bundled, a model folder or a hub id")
+    name = f"model {model.path} ({scorer.backend})"
     found = f'{name} loads in {loaded:.1f} s and scores {rate:.0f} lines/s ("{_SAMPLE_LINES[0]}" is {first.label})'
     if rate < _SLOW_LINES_PER_S:
         return Check(
             False,
             found,
-            "too slow for a busy chat: close what keeps the CPU busy, or try model.backend: onnx-int8 (README)",
+            "too slow for a busy chat: close what keeps the CPU busy, or set model.backend: auto (README)",
         )
     return Check(True, found)
 
