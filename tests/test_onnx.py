@@ -232,10 +232,11 @@ def test_bundled_int8_gives_torchs_answers_on_chat():
         assert agree >= 0.99 and abs(f1[0] - f1[1]) <= 0.005
 
 
-def test_a_repeated_line_is_not_scored_again(tiny_classifier, tmp_path):
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_a_repeated_line_is_not_scored_again(tiny_classifier, tmp_path, backend):
     """Chat repeats itself: a line read the same way as one already scored (case, spacing) gets the
     same result without the model running again; new lines still run it."""
-    scorer = load_scorer(ModelConfig(path=str(tiny_classifier), backend="onnx"), cache=tmp_path)
+    scorer = load_scorer(ModelConfig(path=str(tiny_classifier), backend=backend), cache=tmp_path)
     runs = []
     forward = scorer.forward
     scorer.forward = lambda ids, mask: runs.append(len(ids)) or forward(ids, mask)
@@ -244,3 +245,5 @@ def test_a_repeated_line_is_not_scored_again(tiny_classifier, tmp_path):
     again = scorer.score(["SO  GOOD", "hate it", "so good", "what time is it"])
     assert sum(runs) == 3  # only the new line
     assert again[0] == again[2] == first[0] and again[1] == first[1]
+    assert scorer.score(["hate it", "SO GOOD"]) == [first[1], first[0]]  # a batch of repeats alone
+    assert sum(runs) == 3

@@ -133,12 +133,18 @@ class ModelScorer:
             self._remembered.popitem(last=False)
         return results
 
+    def forget(self) -> None:
+        """Drop the remembered lines (a benchmark's next phase starts as a new stream would)."""
+        self._remembered.clear()
+
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The class (negative / neutral / positive) of each line."""
         return [s.label for s in self.score(texts)]
 
     def _run(self, lines: Sequence[str], calibrated: bool) -> list[tuple[list[float], list[float] | None]]:
         """Probabilities and emotions of lines already normalised."""
+        if not lines:  # every line of the batch was remembered (transformers' tokenizers fail on [])
+            return []
         ids = self._encode(lines)
         out: list[tuple[list[float], list[float] | None]] = [([], None) for _ in ids]
         temperature = self.calibration.temperature if calibrated else 1.0

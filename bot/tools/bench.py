@@ -125,6 +125,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
         result["raw_vs_torch"] = round(raw / torch_raw, 2)
     result["naive_msgs_per_s"] = round(await asyncio.to_thread(_naive_speed, torch_model.pipeline, options, texts), 1)
     del torch_model
+    scorer.forget()
     cpu_before = time.process_time()
     bot_speed, result["bot_dropped"] = await _bot_speed(options, scorer, len(messages), len(texts))
     result["bot_msgs_per_s"] = round(bot_speed, 1)
@@ -132,10 +133,13 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["bot_vs_raw"] = round(result["bot_msgs_per_s"] / raw, 3)
     if result["naive_msgs_per_s"]:
         result["bot_vs_naive"] = round(result["bot_msgs_per_s"] / result["naive_msgs_per_s"], 2)
+    scorer.forget()
     latency = await _steady_latency(options, scorer, texts)
     result["offered_msgs_per_s"] = options.offered_msgs_per_s
     result["latency_ms"] = latency
+    scorer.forget()
     result["cpu_at_streamer_rate"] = await _cpu_at(options, scorer, texts)
+    scorer.forget()
     result["overload"] = await _overload(options, scorer, texts, result["bot_msgs_per_s"])
     return result
 

@@ -252,7 +252,8 @@ def check_model(model: ModelConfig, cache: Path | None = None) -> Check:
         scorer = load_scorer(model, cache=cache)
         loaded = time.monotonic() - started
         first = scorer.score(_SAMPLE_LINES[:1])[0]
-        lines = _SAMPLE_LINES * 4
+        # Numbered, so each line is new: a repeated line is remembered, not scored again.
+        lines = [f"{line} {i}" for i in range(4) for line in _SAMPLE_LINES]
         started = time.monotonic()
         scorer.score(lines)
         rate = len(lines) / max(time.monotonic() - started, 1e-6)
