@@ -112,7 +112,7 @@ class OnnxScorer(ModelScorer):
             calibration=Calibration.load(folder),
             emotions="emotions" in self._outputs,
         )
-        log.info("ONNX model %s loaded", path)
+        log.debug("ONNX model %s loaded", path)  # load_scorer has said which file and why
 
     def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         outputs = self.session.run(self._outputs, {"input_ids": input_ids, "attention_mask": attention_mask})
